@@ -1,0 +1,355 @@
+import { compilePattern, validatePattern, validateTopic, type TopicMatcher } from './topics.js';
+import { AcgError } from './errors.js';
+
+/** What travels on the bus. `ts` is ms since epoch, set at publish. */
+export interface Message<T = unknown> {
+  readonly topic: string;
+  readonly ts: number;
+  readonly data: T;
+}
+
+export type Policy = 'latest' | 'queue';
+
+export interface SubscribeOptions {
+  /**
+   * `latest` (default): while the subscriber is paused only the newest message per topic is kept
+   * (telemetry, where a late frame is worthless). `queue`: ordered and bounded (events, where loss
+   * matters); past the bound the oldest is dropped, counted and reported through `onDrop`.
+   */
+  policy?: Policy;
+  /** Bound of the queue policy (messages). Default 1000. */
+  maxQueue?: number;
+  /** Bound of the latest policy (distinct topics held while paused). Default 10000. */
+  maxTopics?: number;
+  /** Deliver retained messages matching the patterns at once. Default true. */
+  retained?: boolean;
+  /** Told of every message dropped for this subscriber. */
+  onDrop?: (message: Message, reason: 'queue-full' | 'topics-full') => void;
+}
+
+export interface PublishOptions {
+  /** Keep this message as the topic's retained value: new subscribers get it at once. */
+  retain?: boolean;
+  /** Timestamp to use instead of the clock's now (ms since epoch), e.g. for replayed data. */
+  ts?: number;
+}
+
+export type MessageHandler = (message: Message) => void;
+
+/** Data-path interception: return the message (possibly a new one) or null to drop it. */
+export type PublishFilter = (message: Message) => Message | null;
+
+export interface BusStats {
+  published: number;
+  filtered: number;
+  subscriptions: number;
+  retainedTopics: number;
+}
+
+/** The small interface a broker bridge has to implement too: publish, subscribe, retained values. */
+export interface BusLike {
+  publish<T>(topic: string, data: T, options?: PublishOptions): Message<T> | null;
+  subscribe(patterns: string | readonly string[], handler: MessageHandler, options?: SubscribeOptions): Subscription;
+  retained(pattern: string): Message[];
+}
+
+export class Subscription {
+  readonly policy: Policy;
+  private matchers: Array<{ pattern: string; match: TopicMatcher }> = [];
+  private paused = false;
+  private readonly maxQueue: number;
+  private readonly maxTopics: number;
+  private latest = new Map<string, Message>();
+  private queue: Message[] = [];
+  private queueHead = 0;
+  /** Messages dropped for this subscriber since it was created. */
+  dropped = 0;
+  /** Messages handed to the handler. */
+  delivered = 0;
+  closed = false;
+
+  constructor(
+    private readonly bus: Bus,
+    patterns: readonly string[],
+    private readonly handler: MessageHandler,
+    private readonly options: SubscribeOptions,
+  ) {
+    this.policy = options.policy ?? 'latest';
+    this.maxQueue = Math.max(1, options.maxQueue ?? 1000);
+    this.maxTopics = Math.max(1, options.maxTopics ?? 10_000);
+    for (const p of patterns) this.matchers.push({ pattern: p, match: compilePattern(p) });
+  }
+
+  get patterns(): string[] {
+    return this.matchers.map((m) => m.pattern);
+  }
+
+  matches(topic: string): boolean {
+    for (const m of this.matchers) if (m.match(topic)) return true;
+    return false;
+  }
+
+  /** Adds patterns; returns those that were new. Retained messages of the new patterns are delivered. */
+  add(patterns: readonly string[]): string[] {
+    const added: string[] = [];
+    for (const p of patterns) {
+      checkPattern(p);
+      if (this.matchers.some((m) => m.pattern === p)) continue;
+      this.matchers.push({ pattern: p, match: compilePattern(p) });
+      added.push(p);
+    }
+    if (added.length) {
+      this.bus.subscriptionsChanged();
+      if (this.options.retained !== false) this.deliverRetained(added);
+    }
+    return added;
+  }
+
+  /** Removes patterns; returns those that were present. */
+  remove(patterns: readonly string[]): string[] {
+    const removed = this.matchers.filter((m) => patterns.includes(m.pattern)).map((m) => m.pattern);
+    if (removed.length) {
+      this.matchers = this.matchers.filter((m) => !removed.includes(m.pattern));
+      this.bus.subscriptionsChanged();
+    }
+    return removed;
+  }
+
+  /** Pending messages (held while paused). */
+  get pending(): number {
+    return this.policy === 'latest' ? this.latest.size : this.queue.length - this.queueHead;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Hold messages (per policy, bounded) instead of calling the handler: used for backpressure. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Deliver what was held, then resume direct delivery. */
+  resume(): void {
+    if (this.closed) return;
+    this.paused = false;
+    this.flush();
+  }
+
+  unsubscribe(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.latest.clear();
+    this.queue = [];
+    this.queueHead = 0;
+    this.bus.removeSubscription(this);
+  }
+
+  /** @internal called by the bus for each matching message. */
+  deliver(message: Message): void {
+    if (this.closed) return;
+    if (!this.paused && this.pending === 0) {
+      this.call(message);
+      return;
+    }
+    if (this.policy === 'latest') {
+      if (!this.latest.has(message.topic) && this.latest.size >= this.maxTopics) {
+        const oldest = this.latest.keys().next().value as string;
+        const lost = this.latest.get(oldest)!;
+        this.latest.delete(oldest);
+        this.drop(lost, 'topics-full');
+      }
+      this.latest.delete(message.topic); // re-insert so Map order stays oldest-first
+      this.latest.set(message.topic, message);
+    } else {
+      if (this.pending >= this.maxQueue) {
+        const lost = this.queue[this.queueHead]!;
+        this.queueHead++;
+        this.drop(lost, 'queue-full');
+      }
+      this.queue.push(message);
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
+    }
+    if (!this.paused) this.flush();
+  }
+
+  private drop(message: Message, reason: 'queue-full' | 'topics-full'): void {
+    this.dropped++;
+    this.bus.countDrop(message);
+    this.options.onDrop?.(message, reason);
+  }
+
+  private flush(): void {
+    if (this.policy === 'latest') {
+      while (!this.paused && this.latest.size > 0) {
+        const [topic, message] = this.latest.entries().next().value as [string, Message];
+        this.latest.delete(topic);
+        this.call(message);
+      }
+    } else {
+      while (!this.paused && this.queueHead < this.queue.length) {
+        const message = this.queue[this.queueHead]!;
+        this.queueHead++;
+        this.call(message);
+      }
+      if (this.queueHead >= this.queue.length) {
+        this.queue = [];
+        this.queueHead = 0;
+      }
+    }
+  }
+
+  private call(message: Message): void {
+    this.delivered++;
+    try {
+      this.handler(message);
+    } catch (err) {
+      this.bus.handlerFailed(err, message);
+    }
+  }
+
+  private deliverRetained(patterns: readonly string[]): void {
+    const seen = new Set<string>();
+    for (const p of patterns) {
+      for (const m of this.bus.retained(p)) {
+        if (seen.has(m.topic)) continue;
+        seen.add(m.topic);
+        this.deliver(m);
+      }
+    }
+  }
+
+  /** @internal */
+  deliverRetainedNow(): void {
+    if (this.options.retained !== false) this.deliverRetained(this.patterns);
+  }
+}
+
+function checkPattern(p: string): void {
+  const problem = validatePattern(p);
+  if (problem) throw new AcgError('BAD_PATTERN', problem);
+}
+
+export interface BusHooks {
+  /** Transform or drop a message before it is published (the `publish` data-path hook). */
+  filter?: PublishFilter;
+  /** Told of each published message (metrics). */
+  onPublish?: (message: Message, subscribers: number) => void;
+  onDrop?: (message: Message) => void;
+  onHandlerError?: (err: unknown, message: Message) => void;
+}
+
+/**
+ * In-process publish/subscribe with MQTT-style patterns and per-subscriber policies.
+ * Delivery is synchronous while a subscriber keeps up; a paused subscriber holds a bounded backlog.
+ */
+export class Bus implements BusLike {
+  private readonly subs = new Set<Subscription>();
+  private readonly retainedByTopic = new Map<string, Message>();
+  /** Subscribers per topic, computed on first publish and dropped when subscriptions change. */
+  private routeCache = new Map<string, Subscription[]>();
+  readonly stats: BusStats = { published: 0, filtered: 0, subscriptions: 0, retainedTopics: 0 };
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly hooks: BusHooks = {},
+  ) {}
+
+  /** Installs the data-path hooks after construction (the host wires them to tapable). */
+  setHooks(hooks: BusHooks): void {
+    Object.assign(this.hooks, hooks);
+  }
+
+  publish<T>(topic: string, data: T, options: PublishOptions = {}): Message<T> | null {
+    const problem = validateTopic(topic);
+    if (problem) throw new AcgError('BAD_TOPIC', problem);
+    let message: Message | null = { topic, ts: options.ts ?? this.now(), data };
+    if (this.hooks.filter) {
+      message = this.hooks.filter(message);
+      if (!message) {
+        this.stats.filtered++;
+        return null;
+      }
+    }
+    this.stats.published++;
+    if (options.retain) {
+      this.retainedByTopic.set(message.topic, message);
+      this.stats.retainedTopics = this.retainedByTopic.size;
+    }
+    const targets = this.route(message.topic);
+    this.hooks.onPublish?.(message, targets.length);
+    for (let i = 0; i < targets.length; i++) targets[i]!.deliver(message);
+    return message as Message<T>;
+  }
+
+  subscribe(patterns: string | readonly string[], handler: MessageHandler, options: SubscribeOptions = {}): Subscription {
+    const list = typeof patterns === 'string' ? [patterns] : [...patterns];
+    for (const p of list) checkPattern(p);
+    const sub = new Subscription(this, list, handler, options);
+    this.subs.add(sub);
+    this.stats.subscriptions = this.subs.size;
+    this.subscriptionsChanged();
+    sub.deliverRetainedNow();
+    return sub;
+  }
+
+  /** Retained messages whose topic matches the pattern. */
+  retained(pattern: string): Message[] {
+    checkPattern(pattern);
+    const match = compilePattern(pattern);
+    const out: Message[] = [];
+    for (const m of this.retainedByTopic.values()) if (match(m.topic)) out.push(m);
+    return out;
+  }
+
+  /** The retained message of one topic, if any. */
+  last<T = unknown>(topic: string): Message<T> | undefined {
+    return this.retainedByTopic.get(topic) as Message<T> | undefined;
+  }
+
+  /** Forget a topic's retained value (e.g. a source that went away). */
+  clearRetained(topic: string): void {
+    this.retainedByTopic.delete(topic);
+    this.stats.retainedTopics = this.retainedByTopic.size;
+  }
+
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  /** @internal */
+  subscriptionsChanged(): void {
+    this.routeCache.clear();
+  }
+
+  /** @internal */
+  removeSubscription(sub: Subscription): void {
+    this.subs.delete(sub);
+    this.stats.subscriptions = this.subs.size;
+    this.subscriptionsChanged();
+  }
+
+  /** @internal */
+  countDrop(message: Message): void {
+    this.hooks.onDrop?.(message);
+  }
+
+  /** @internal */
+  handlerFailed(err: unknown, message: Message): void {
+    if (this.hooks.onHandlerError) this.hooks.onHandlerError(err, message);
+  }
+
+  private route(topic: string): Subscription[] {
+    let targets = this.routeCache.get(topic);
+    if (!targets) {
+      targets = [];
+      for (const s of this.subs) if (s.matches(topic)) targets.push(s);
+      if (this.routeCache.size > 50_000) this.routeCache.clear();
+      this.routeCache.set(topic, targets);
+    }
+    return targets;
+  }
+}

@@ -1,0 +1,66 @@
+import { ConfigError } from '../errors.js';
+import { loadConfigFile } from '../config/load.js';
+import { createLogger, type LogLevel } from '../logger.js';
+import { Host } from '../host.js';
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export async function loadHost(options: { configPath?: string; logLevel?: string; silent?: boolean }) {
+  if (options.logLevel && !LEVELS.includes(options.logLevel)) {
+    throw new ConfigError(`--log-level must be one of ${LEVELS.join(', ')}, got "${options.logLevel}"`);
+  }
+  const loaded = await loadConfigFile({ configPath: options.configPath });
+  const config = { ...loaded.config, log: { ...loaded.config.log, ...(options.logLevel ? { level: options.logLevel as LogLevel } : {}) } };
+  if (options.silent) config.log = { ...config.log, level: 'silent' };
+  const logger = createLogger({ level: (config.log?.level ?? 'info') as LogLevel, pretty: config.log?.pretty });
+  const host = new Host({ config, configDir: loaded.dir, configPath: loaded.filepath, logger });
+  return { host, loaded, logger };
+}
+
+/** `acgateway start`: runs until SIGINT/SIGTERM; a second signal forces the exit. */
+export async function runStart(options: { configPath?: string; logLevel?: string }, io: { out: (s: string) => void }): Promise<number> {
+  const { host, loaded, logger } = await loadHost(options);
+  logger.info({ config: loaded.filepath }, 'config loaded');
+  await host.start();
+  io.out(banner(host));
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn(`second ${signal}: exiting now`);
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info(`${signal}: stopping (within ${host.config.shutdownTimeoutMs} ms)`);
+      const timer = setTimeout(() => {
+        logger.error(`stop did not finish within shutdownTimeoutMs (${host.config.shutdownTimeoutMs} ms): exiting`);
+        process.exit(1);
+      }, host.config.shutdownTimeoutMs);
+      timer.unref();
+      host.stop().then(
+        () => {
+          clearTimeout(timer);
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export function banner(host: Host): string {
+  const lines = ['acgateway is running. Ctrl-C stops it.'];
+  for (const p of host.describe()) {
+    const eps = p.endpoints.flatMap((e) => e.urls.map((u) => `${u} (${e.kind}${e.name === 'gateway' || e.name === 'http' ? '' : `, ${e.name}`})`));
+    lines.push(`  ${p.name}${p.version ? ` ${p.version}` : ''}: ${p.sources.length} source(s), ${p.verbs.length} verb(s)`);
+    for (const e of eps) lines.push(`    ${e}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { PluginFactory, PluginInstance } from '../plugin.js';
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const serverSchema = z
+  .object({
+    /** Where the built-in gateway websocket, /health and /metrics listen. */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8090),
+    /** Set false to run no built-in endpoint. */
+    enabled: z.boolean().default(true),
+    /** Full-control token (required on every connection when set, or when bound beyond loopback to allow write verbs). */
+    token: z.string().min(1).optional(),
+    /** Read-only token. */
+    readToken: z.string().min(1).optional(),
+    requireToken: z.boolean().default(false),
+    /** Largest client frame, bytes. */
+    maxPayload: z.number().int().positive().default(64 * 1024),
+    /** Off by default: ten times the CPU on small telemetry. */
+    perMessageDeflate: z.boolean().default(false),
+    backpressure: z
+      .object({
+        highWaterBytes: z.number().int().positive().default(1 << 20),
+        maxBufferedBytes: z.number().int().positive().default(8 << 20),
+        stallMs: z.number().int().positive().default(10_000),
+      })
+      .prefault({}),
+    /** Bound of a client's `queue` subscription, messages. */
+    maxQueue: z.number().int().positive().default(1000),
+  })
+  .strict()
+  .prefault({});
+
+export const hostSchema = z
+  .object({
+    plugins: z.array(z.unknown()).default([]),
+    server: serverSchema,
+    log: z
+      .object({ level: logLevel.default('info'), pretty: z.boolean().optional() })
+      .strict()
+      .prefault({}),
+    shutdownTimeoutMs: z.number().int().positive().default(10_000),
+  })
+  .strict();
+
+/** A plugin as listed in the config: a factory call, a package name, or [packageName, options]. */
+export type PluginEntry = PluginInstance | PluginFactory | string | readonly [string, Record<string, unknown>?];
+
+export type ServerConfig = z.output<typeof serverSchema>;
+
+/** The config a user writes (`acgateway.config.ts`). */
+export interface UserConfig extends Omit<z.input<typeof hostSchema>, 'plugins'> {
+  plugins?: PluginEntry[];
+}
+
+/** The config after validation and defaults. */
+export interface ResolvedConfig extends Omit<z.output<typeof hostSchema>, 'plugins'> {
+  plugins: PluginEntry[];
+}
+
+/** Gives a config file its types; returns its argument. */
+export function defineConfig(config: UserConfig): UserConfig {
+  return config;
+}
+
+/** Formats zod issues as `path.to.key: what was expected` lines. */
+export function formatIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+      return `${path || '(root)'}: ${i.message}`;
+    })
+    .join('; ');
+}

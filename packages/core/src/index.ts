@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+
+export { API_VERSION, CORE_VERSION } from './version.js';
+export { AcgError, CommandError, ConfigError, PluginError, errorMessage } from './errors.js';
+export { TOKENS, systemClock, type Clock } from './tokens.js';
+export { createLogger, RateLimitedLog, type Logger, type LogLevel, type LoggerOptions } from './logger.js';
+export { compilePattern, topicMatches, validatePattern, validateTopic } from './topics.js';
+export { Bus, Subscription, type BusLike, type Message, type MessageHandler, type Policy, type PublishOptions, type SubscribeOptions } from './bus.js';
+export { CommandRegistry, toCommandError, usage, type ArgSpec, type ArgType, type Caller, type CommandCall, type CommandContext, type CommandSpec, type RegisteredCommand } from './commands/registry.js';
+export { tokenize } from './commands/parse.js';
+export { createHooks, type Hooks, type HookName, type SourceRegistrar, type EndpointRegistrar, type CommandRegistrar } from './hooks.js';
+export type { ComponentStatus, Endpoint, Source } from './components.js';
+export { Metrics } from './metrics.js';
+export { HttpServers, SharedHttpServer, isLoopback, type Route } from './http/servers.js';
+export { decideRole, tokenOf, type AuthOptions, type Role } from './auth.js';
+export { WsEndpoint, createWsEndpoint, type EndpointDeps, type WsClientInfo, type WsEndpointOptions } from './endpoints/ws.js';
+export { SocketIoEndpoint, createSocketIoEndpoint, type SocketIoEndpointOptions } from './endpoints/socketio.js';
+export { HttpEndpoint, createHttpEndpoint, sendJson, type HttpEndpointOptions, type HttpRoute } from './endpoints/http.js';
+export { createGatewayEndpoint, CLOSE_TOO_SLOW, type Dispatcher, type GatewayOptions } from './endpoints/gateway.js';
+export { encodeMessage } from './endpoints/encode.js';
+export { definePlugin, isPluginFactory, isPluginInstance, type PluginApi, type PluginDefinition, type PluginFactory, type PluginInstance } from './plugin.js';
+export { defineConfig, type PluginEntry, type ResolvedConfig, type ServerConfig, type UserConfig } from './config/schema.js';
+export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.js';
+export { Host, type HostOptions, type HostState, type PluginDescription, type PluginState } from './host.js';
+export { writeFileAtomic } from './fs.js';
+export { z } from 'zod';

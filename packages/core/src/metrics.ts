@@ -1,0 +1,75 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+type CounterChild = { inc(value?: number): void };
+import type { Message } from './bus.js';
+
+/**
+ * The host's Prometheus registry (one per host, so several hosts in one process do not collide) and
+ * the core's own series. Plugins add theirs with `metrics.counter(...)` or on `metrics.registry`.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly published: Counter<'topic'>;
+  readonly delivered: Counter<'topic'>;
+  readonly dropped: Counter<'topic'>;
+  readonly filtered: Counter<string>;
+  readonly clients: Gauge<'endpoint'>;
+  readonly commandCalls: Counter<'verb'>;
+  readonly commandErrors: Counter<'verb' | 'code'>;
+  readonly badInput: Counter<'plugin' | 'kind'>;
+  /** Label children cached per topic: the label lookup is on the hot path. */
+  private readonly topicChildren = new Map<string, { published: CounterChild; delivered: CounterChild; dropped: CounterChild }>();
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.published = new Counter({ name: 'acgateway_messages_published_total', help: 'Messages published on the bus, per topic', labelNames: ['topic'], registers });
+    this.delivered = new Counter({ name: 'acgateway_messages_delivered_total', help: 'Messages sent to clients by endpoints, per topic', labelNames: ['topic'], registers });
+    this.dropped = new Counter({ name: 'acgateway_messages_dropped_total', help: 'Messages dropped for slow subscribers (queue or conflation bound), per topic', labelNames: ['topic'], registers });
+    this.filtered = new Counter({ name: 'acgateway_messages_filtered_total', help: 'Messages dropped by a publish hook', registers });
+    this.clients = new Gauge({ name: 'acgateway_clients', help: 'Connected clients per endpoint', labelNames: ['endpoint'], registers });
+    this.commandCalls = new Counter({ name: 'acgateway_command_calls_total', help: 'Command calls per verb', labelNames: ['verb'], registers });
+    this.commandErrors = new Counter({ name: 'acgateway_command_errors_total', help: 'Command errors per verb and code', labelNames: ['verb', 'code'], registers });
+    this.badInput = new Counter({ name: 'acgateway_bad_input_total', help: 'Bad input (truncated packets, malformed lines ...) per plugin and kind', labelNames: ['plugin', 'kind'], registers });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'acgateway_process_' });
+  }
+
+  private children(topic: string) {
+    let c = this.topicChildren.get(topic);
+    if (!c) {
+      // Bound the label set: a runaway topic generator must not grow memory without end.
+      const key = this.topicChildren.size < 5000 ? topic : '_other';
+      c = this.topicChildren.get(key) ?? {
+        published: this.published.labels(key),
+        delivered: this.delivered.labels(key),
+        dropped: this.dropped.labels(key),
+      };
+      this.topicChildren.set(key, c);
+      if (key !== topic) return c;
+    }
+    return c;
+  }
+
+  countPublished(message: Message): void {
+    this.children(message.topic).published.inc();
+  }
+
+  countDelivered(message: Message, n: number): void {
+    if (n > 0) this.children(message.topic).delivered.inc(n);
+  }
+
+  countDropped(message: Message): void {
+    this.children(message.topic).dropped.inc();
+  }
+
+  counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing) return existing as Counter<L>;
+    return new Counter<L>({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  gauge<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing) return existing as Gauge<L>;
+    return new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
+  }
+}

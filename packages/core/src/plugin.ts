@@ -1,0 +1,102 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Bus, Message, PublishOptions } from './bus.js';
+import type { CommandRegistry, CommandSpec } from './commands/registry.js';
+import type { Endpoint, Source } from './components.js';
+import type { Hooks } from './hooks.js';
+import type { HttpServers } from './http/servers.js';
+import type { Metrics } from './metrics.js';
+import type { Clock } from './tokens.js';
+import type { ResolvedConfig } from './config/schema.js';
+import type { WsEndpoint, WsEndpointOptions } from './endpoints/ws.js';
+import type { SocketIoEndpoint, SocketIoEndpointOptions } from './endpoints/socketio.js';
+import type { HttpEndpoint, HttpEndpointOptions } from './endpoints/http.js';
+import type { Dispatcher } from './endpoints/gateway.js';
+
+/** Marks a plugin instance; a global symbol so a duplicated copy of core still recognises it. */
+export const PLUGIN_INSTANCE = Symbol.for('acgateway.PluginInstance');
+
+type AnySchema = z.ZodType;
+
+export interface PluginDefinition<S extends AnySchema = AnySchema> {
+  /** Unique in a host; also the namespace of its topics and the name of its logger. */
+  name: string;
+  /** The core API version this plugin was written for (`API_VERSION` of @acgateway/core). */
+  apiVersion: number;
+  /** The plugin's own version, shown by `acgateway plugins`. */
+  version?: string;
+  description?: string;
+  /** A zod schema with defaults: options are validated and defaulted before `apply`. */
+  options?: S;
+  /** Taps the host's hooks: add sources, endpoints and verbs. May be async. */
+  apply(api: PluginApi, options: z.output<S>): void | Promise<void>;
+}
+
+export interface PluginInstance<S extends AnySchema = AnySchema> {
+  readonly [PLUGIN_INSTANCE]: true;
+  readonly definition: PluginDefinition<S>;
+  /** The options as given (not yet validated). */
+  readonly options: unknown;
+}
+
+export interface PluginFactory<S extends AnySchema = AnySchema> {
+  (options?: z.input<S>): PluginInstance<S>;
+  readonly definition: PluginDefinition<S>;
+}
+
+/**
+ * Declares a plugin. The result is a factory: `acudp({ listenPort: 12000 })` makes an instance for a
+ * config; the package's default export should be this factory.
+ */
+export function definePlugin<S extends AnySchema>(definition: PluginDefinition<S>): PluginFactory<S> {
+  if (!definition || typeof definition.name !== 'string' || !definition.name) throw new TypeError('definePlugin: "name" must be a non-empty string');
+  if (typeof definition.apply !== 'function') throw new TypeError(`definePlugin("${definition.name}"): "apply" must be a function`);
+  if (!Number.isInteger(definition.apiVersion)) throw new TypeError(`definePlugin("${definition.name}"): "apiVersion" must be an integer`);
+  const factory = ((options?: unknown) => ({ [PLUGIN_INSTANCE]: true as const, definition, options })) as PluginFactory<S>;
+  Object.defineProperty(factory, 'definition', { value: definition });
+  Object.defineProperty(factory, 'name', { value: definition.name });
+  return factory;
+}
+
+export function isPluginInstance(value: unknown): value is PluginInstance {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_INSTANCE] === true;
+}
+
+export function isPluginFactory(value: unknown): value is PluginFactory {
+  return typeof value === 'function' && typeof (value as { definition?: unknown }).definition === 'object';
+}
+
+/** What `apply` receives: the host's services, this plugin's logger and container, and helpers. */
+export interface PluginApi {
+  readonly name: string;
+  /** Child logger named after the plugin. */
+  readonly logger: Logger;
+  /** Child tsyringe container: its options (TOKENS.PluginOptions), logger, and the core services by token. */
+  readonly container: DependencyContainer;
+  readonly hooks: Hooks;
+  readonly bus: Bus;
+  readonly commands: CommandRegistry;
+  readonly metrics: Metrics;
+  readonly http: HttpServers;
+  readonly clock: Clock;
+  readonly config: ResolvedConfig;
+  /** Runs a command as the host would (with the command hooks), e.g. from a plugin's own endpoint. */
+  readonly dispatcher: Dispatcher;
+  /** Publish on the bus (`bus.publish`). */
+  publish<T>(topic: string, data: T, options?: PublishOptions): Message<T> | null;
+  /** Taps `registerSources` for this plugin. */
+  addSource(source: Source): void;
+  /** Taps `registerEndpoints` for this plugin. */
+  addEndpoint(endpoint: Endpoint): void;
+  /** Taps `registerCommands` for this plugin. */
+  addCommand(command: CommandSpec): void;
+  /** Endpoint kinds with this plugin's services bound: build, then `addEndpoint`. */
+  readonly endpoints: {
+    ws(options: WsEndpointOptions): WsEndpoint;
+    socketIo(options: SocketIoEndpointOptions): SocketIoEndpoint;
+    http(options: HttpEndpointOptions): HttpEndpoint;
+  };
+  /** Counts a piece of bad input (metric `acgateway_bad_input_total{plugin,kind}`). */
+  countBadInput(kind: string): void;
+}

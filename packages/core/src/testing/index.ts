@@ -1,0 +1,109 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Host } from '../host.js';
+import type { Message } from '../bus.js';
+import type { Caller } from '../commands/registry.js';
+import type { PluginEntry, UserConfig } from '../config/schema.js';
+import { compilePattern } from '../topics.js';
+
+export interface TestHostOptions {
+  plugins?: PluginEntry[];
+  /** Host config; `server.port` defaults to 0 (ephemeral) and the log level to 'debug' (captured, not printed). */
+  config?: Omit<UserConfig, 'plugins'>;
+  /** Folder package names resolve from. */
+  configDir?: string;
+  /** Print logs to stderr as well (debugging a test). */
+  printLogs?: boolean;
+}
+
+export interface LogRecord {
+  level: number;
+  msg?: string;
+  plugin?: string;
+  [key: string]: unknown;
+}
+
+export interface TestHost {
+  host: Host;
+  /** Every message published since start (retained ones included), in order. */
+  messages: Message[];
+  /** Every log line, parsed. */
+  logs: LogRecord[];
+  /** Messages on topics matching a pattern. */
+  published(pattern: string): Message[];
+  /** Waits for a message matching the pattern (and predicate); looks at those already captured first. */
+  waitFor<T = unknown>(pattern: string, predicate?: (m: Message<T>) => boolean, timeoutMs?: number): Promise<Message<T>>;
+  /** Runs a command line as an admin caller (or the given one). */
+  dispatch(line: string, caller?: Partial<Caller>): Promise<unknown>;
+  /** URLs of the built-in gateway websocket and of every endpoint. */
+  urls: { gateway: string; health: string; metrics: string; endpoints: Record<string, string[]> };
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a host with the given plugins on ephemeral ports and captures what it publishes and logs.
+ * Give plugins' own endpoints `port: 0` too.
+ */
+export async function createTestHost(options: TestHostOptions = {}): Promise<TestHost> {
+  const logs: LogRecord[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) {
+        if (!line) continue;
+        try {
+          logs.push(JSON.parse(line) as LogRecord);
+        } catch {
+          logs.push({ level: 30, msg: line });
+        }
+        if (options.printLogs) process.stderr.write(line + '\n');
+      }
+      cb();
+    },
+  });
+  const cfg = options.config ?? {};
+  const logger = pino({ level: cfg.log?.level ?? 'debug', base: undefined }, sink);
+  const host = new Host({
+    config: { ...cfg, server: { port: 0, ...cfg.server }, plugins: options.plugins ?? [] },
+    configDir: options.configDir,
+    logger,
+  });
+  const messages: Message[] = [];
+  const waiters = new Set<{ match: (m: Message) => boolean; resolve: (m: Message) => void }>();
+  await host.init();
+  host.onMessage('#', (m) => {
+    messages.push(m);
+    for (const w of waiters) if (w.match(m)) { waiters.delete(w); w.resolve(m); }
+  });
+  await host.start();
+  const urls = host.endpointUrls();
+  const gw = urls['core/gateway']?.[0] ?? '';
+  const httpBase = gw.replace(/^ws/, 'http').replace(/\/$/, '');
+  return {
+    host,
+    messages,
+    logs,
+    published: (pattern) => {
+      const match = compilePattern(pattern);
+      return messages.filter((m) => match(m.topic));
+    },
+    waitFor: <T>(pattern: string, predicate?: (m: Message<T>) => boolean, timeoutMs = 5000) => {
+      const topicMatch = compilePattern(pattern);
+      const match = (m: Message) => topicMatch(m.topic) && (!predicate || predicate(m as Message<T>));
+      const hit = messages.find(match);
+      if (hit) return Promise.resolve(hit as Message<T>);
+      return new Promise<Message<T>>((resolve, reject) => {
+        const w = { match, resolve: (m: Message) => { clearTimeout(t); resolve(m as Message<T>); } };
+        const t = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`no message on ${pattern}${predicate ? ' matching the predicate' : ''} within ${timeoutMs} ms (${messages.length} captured)`));
+        }, timeoutMs);
+        waiters.add(w);
+      });
+    },
+    dispatch: (line, caller) => host.dispatch(line, { endpoint: 'test', role: 'admin', ...caller }),
+    urls: { gateway: gw, health: `${httpBase}/health`, metrics: `${httpBase}/metrics`, endpoints: urls },
+    stop: () => host.stop(),
+  };
+}
+
+export { Host };
