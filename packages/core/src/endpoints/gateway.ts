@@ -76,6 +76,7 @@ class GatewayClient {
   private readonly subs = new Map<Policy, Subscription>();
   private drainTimer: NodeJS.Timeout | undefined;
   private pausedAt = 0;
+  private paused = false;
   private droppedUnreported = 0;
   private readonly caller: Caller;
   private disposed = false;
@@ -174,7 +175,7 @@ class GatewayClient {
     if (existing) {
       existing.add(topics);
     } else {
-      const sub = this.bus.subscribe(topics, (m) => this.deliver(m, sub), {
+      const sub = this.bus.subscribe(topics, (m) => this.deliver(m), {
         policy,
         maxQueue: this.maxQueue,
         onDrop: () => {
@@ -182,6 +183,7 @@ class GatewayClient {
         },
       });
       this.subs.set(policy, sub);
+      if (this.paused) sub.pause();
     }
   }
 
@@ -215,7 +217,7 @@ class GatewayClient {
     }
   }
 
-  private deliver(message: Message, sub: Subscription): void {
+  private deliver(message: Message): void {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
     ws.send(encodeMessage(message), { binary: false });
@@ -223,13 +225,14 @@ class GatewayClient {
     const buffered = ws.bufferedAmount;
     if (buffered > this.bp.maxBufferedBytes) {
       this.tooSlow(`more than ${this.bp.maxBufferedBytes} bytes unsent`);
-    } else if (buffered > this.bp.highWaterBytes && !sub.isPaused) {
+    } else if (buffered > this.bp.highWaterBytes && !this.paused) {
       this.pauseAll();
     }
   }
 
   private pauseAll(): void {
     for (const s of this.subs.values()) s.pause();
+    this.paused = true;
     this.pausedAt = Date.now();
     if (this.drainTimer) return;
     this.drainTimer = setInterval(() => {
@@ -241,6 +244,7 @@ class GatewayClient {
           this.sendControl({ op: 'dropped', count: this.droppedUnreported, reason: 'client too slow for the queue bound' });
           this.droppedUnreported = 0;
         }
+        this.paused = false;
         for (const s of this.subs.values()) s.resume();
       } else if (Date.now() - this.pausedAt > this.bp.stallMs) {
         this.tooSlow(`no data read for ${this.bp.stallMs} ms`);

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createTestHost } from '@acgateway/core/testing';
+import { API_VERSION, definePlugin } from '@acgateway/core';
+import { gatewayClient, sleep } from './helpers.js';
+
+const verbs = definePlugin({
+  name: 'v',
+  apiVersion: API_VERSION,
+  apply(api) {
+    api.addCommand({ verb: 'v echo', args: [{ name: 'text', rest: true }], access: 'read', help: 'echo', handler: ({ args }) => ({ echo: args.text }) });
+    api.addCommand({ verb: 'v set', args: [{ name: 'n', type: 'int' }], help: 'changes', handler: ({ args }) => ({ set: args.n }) });
+  },
+});
+
+describe('gateway websocket protocol', () => {
+  it('subscribes with patterns, sends retained values at once, unsubscribes', async () => {
+    const t = await createTestHost({});
+    const c = await gatewayClient(t.urls.gateway);
+    try {
+      expect(c.frames[0]).toMatchObject({ op: 'welcome', server: 'acgateway', apiVersion: API_VERSION, role: 'admin' });
+      t.host.bus.publish('demo/state', { lap: 1 }, { retain: true });
+      c.send({ op: 'subscribe', topics: ['demo/#'], policy: 'latest' });
+      await c.next((f) => f.op === 'subscribed');
+      const retained = await c.next((f) => f.topic === 'demo/state');
+      expect(retained).toMatchObject({ topic: 'demo/state', data: { lap: 1 } });
+      expect(typeof retained.ts).toBe('number');
+      t.host.bus.publish('demo/lap', { n: 2 });
+      t.host.bus.publish('other/x', { n: 3 });
+      expect(await c.next((f) => f.topic === 'demo/lap')).toMatchObject({ data: { n: 2 } });
+      c.send({ op: 'unsubscribe', topics: ['demo/#'] });
+      await c.next((f) => f.op === 'unsubscribed');
+      const before = c.frames.length;
+      t.host.bus.publish('demo/lap', { n: 4 });
+      c.send({ op: 'ping', id: 1 });
+      await c.next((f) => f.op === 'pong');
+      expect(c.frames.slice(before).some((f) => f.topic)).toBe(false);
+      expect(c.frames.some((f) => f.topic === 'other/x')).toBe(false);
+    } finally {
+      c.close();
+      await t.stop();
+    }
+  });
+
+  it('answers commands by id, with data or an error naming what was wrong', async () => {
+    const t = await createTestHost({ plugins: [verbs()] });
+    const c = await gatewayClient(t.urls.gateway);
+    try {
+      c.send({ op: 'command', id: '7', line: 'v echo "a b"' });
+      expect(await c.next((f) => f.id === '7')).toEqual({ id: '7', data: { echo: 'a b' } });
+      c.send({ op: 'command', id: 8, verb: 'v set', args: [5] });
+      expect(await c.next((f) => f.id === 8)).toEqual({ id: 8, data: { set: 5 } });
+      c.send({ op: 'command', id: '9', line: 'v ecko hi' });
+      const err = await c.next((f) => f.id === '9');
+      expect(err.error.code).toBe('UNKNOWN_VERB');
+      expect(err.error.message).toContain('v echo');
+      c.send({ op: 'command', id: '10', line: 'v set x' });
+      expect((await c.next((f) => f.id === '10')).error).toMatchObject({ code: 'BAD_ARGS', message: expect.stringContaining('usage: v set <n>') });
+    } finally {
+      c.close();
+      await t.stop();
+    }
+  });
+
+  it('answers malformed JSON, unknown ops and bad frames with an error frame and keeps the connection', async () => {
+    const t = await createTestHost({});
+    const c = await gatewayClient(t.urls.gateway);
+    try {
+      c.send('{not json');
+      expect((await c.next((f) => f.op === 'error' && f.error.code === 'BAD_JSON')).error.message).toMatch(/malformed JSON/);
+      c.send({ op: 'dance' });
+      expect((await c.next((f) => f.error?.code === 'UNKNOWN_OP')).error.message).toMatch(/unknown op "dance": expected subscribe, unsubscribe, command or ping/);
+      c.send([1, 2]);
+      await c.next((f) => f.error?.code === 'BAD_FRAME');
+      c.send({ op: 'subscribe', topics: ['a/#/b'] });
+      await c.next((f) => f.error?.code === 'BAD_TOPICS');
+      c.send({ op: 'subscribe', topics: ['a'], policy: 'fastest' });
+      await c.next((f) => f.error?.code === 'BAD_POLICY');
+      c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+      await c.next((f) => f.error?.message?.includes('binary frames'));
+      c.send({ op: 'command', id: 'ok', line: 'help' });
+      expect((await c.next((f) => f.id === 'ok')).data.length).toBeGreaterThan(0);
+      const text = await (await fetch(t.urls.metrics)).text();
+      expect(text).toMatch(/acgateway_bad_input_total\{plugin="core",kind="gateway-json"\} 1/);
+    } finally {
+      c.close();
+      await t.stop();
+    }
+  });
+
+  it('closes a client whose frame is over maxPayload (1009) and keeps serving others', async () => {
+    const t = await createTestHost({ config: { server: { maxPayload: 1024 } } });
+    const big = await gatewayClient(t.urls.gateway);
+    const closed = big.closed();
+    big.send({ op: 'command', id: 'x', line: 'help ' + 'x'.repeat(5000) });
+    expect((await closed).code).toBe(1009);
+    const other = await gatewayClient(t.urls.gateway);
+    other.send({ op: 'command', id: 'y', line: 'help' });
+    await other.next((f) => f.id === 'y');
+    other.close();
+    await t.stop();
+  });
+
+  it('disconnects a client that never reads; its memory stays bounded', async () => {
+    const t = await createTestHost({
+      config: { server: { backpressure: { highWaterBytes: 64 * 1024, maxBufferedBytes: 1 << 30, stallMs: 300 }, maxQueue: 10 } },
+    });
+    const baseline = t.host.bus.subscriptionCount;
+    const ws = new WebSocket(t.urls.gateway);
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ op: 'subscribe', topics: ['flood/#'], policy: 'queue' }));
+    await sleep(50);
+    (ws as unknown as { _socket: import('node:net').Socket })._socket.pause(); // never read again
+    const payload = 'x'.repeat(64 * 1024);
+    const endpoint = () => t.host.describe().find((p) => p.name === 'core')!.endpoints.find((e) => e.name === 'gateway')!;
+    for (let i = 0; i < 400 && endpoint().clients! > 0; i++) {
+      t.host.bus.publish('flood/x', { i, payload });
+      if (i % 20 === 0) await sleep(20);
+    }
+    for (let i = 0; i < 100 && endpoint().clients! > 0; i++) await sleep(20);
+    expect(endpoint().clients).toBe(0);
+    expect(t.host.bus.subscriptionCount).toBe(baseline);
+    expect(t.logs.some((l) => String(l.msg).includes('disconnecting slow client'))).toBe(true);
+    const dropped = await (await fetch(t.urls.metrics)).text();
+    expect(dropped).toMatch(/acgateway_messages_dropped_total\{topic="flood\/x"\} [1-9]/);
+    ws.terminate();
+    await t.stop();
+  });
+
+  it('a slow queue subscriber that catches up is told how many messages were dropped', async () => {
+    const t = await createTestHost({ config: { server: { backpressure: { highWaterBytes: 32 * 1024, stallMs: 20_000 }, maxQueue: 5 } } });
+    const c = await gatewayClient(t.urls.gateway);
+    c.send({ op: 'subscribe', topics: ['ev'], policy: 'queue' });
+    await c.next((f) => f.op === 'subscribed');
+    const sock = (c.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    sock.pause();
+    const payload = 'y'.repeat(32 * 1024);
+    for (let i = 0; i < 300; i++) {
+      t.host.bus.publish('ev', { i, payload });
+      if (i % 50 === 0) await sleep(10);
+    }
+    sock.resume();
+    const notice = await c.next((f) => f.op === 'dropped', 10_000);
+    expect(notice.count).toBeGreaterThan(0);
+    const last = await c.next((f) => f.topic === 'ev' && f.data.i === 299, 10_000);
+    expect(last.data.i).toBe(299);
+    // ordered: the indexes received only grow
+    const idx = c.frames.filter((f) => f.topic === 'ev').map((f) => f.data.i);
+    expect([...idx].sort((a, b) => a - b)).toEqual(idx);
+    c.close();
+    await t.stop();
+  });
+});
+
+describe('gateway tokens', () => {
+  it('bound beyond loopback: a token is needed; the read token cannot change things', async () => {
+    const t = await createTestHost({ plugins: [verbs()], config: { server: { host: '0.0.0.0', token: 'full-secret', readToken: 'look-only' } } });
+    const url = t.urls.gateway.replace('localhost', '127.0.0.1');
+    try {
+      const refused = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.on('unexpected-response', (_q, res) => resolve(res.statusCode!));
+        ws.on('error', () => {});
+      });
+      expect(refused).toBe(401);
+      const wrong = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${url}?token=guess`);
+        ws.on('unexpected-response', (_q, res) => resolve(res.statusCode!));
+        ws.on('error', () => {});
+      });
+      expect(wrong).toBe(401);
+      const reader = await gatewayClient(`${url}?token=look-only`);
+      expect(reader.frames[0].role).toBe('read');
+      reader.send({ op: 'command', id: 1, line: 'v set 3' });
+      expect((await reader.next((f) => f.id === 1)).error.code).toBe('FORBIDDEN');
+      reader.send({ op: 'command', id: 2, line: 'v echo hi' });
+      expect((await reader.next((f) => f.id === 2)).data).toEqual({ echo: 'hi' });
+      reader.close();
+      const admin = await gatewayClient(url, { headers: { authorization: 'Bearer full-secret' } });
+      admin.send({ op: 'command', id: 3, line: 'v set 3' });
+      expect((await admin.next((f) => f.id === 3)).data).toEqual({ set: 3 });
+      admin.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});
