@@ -140,7 +140,7 @@ function readWeather(r: Reader): string {
   if (exactEnd && r.pos < r.end) {
     const n = r.buf[r.pos]!;
     const left = r.end - r.pos - 1;
-    if (n > 0 && left !== n + 4 && left === n * 4 + 4) return r.stringW('weather_graphics');
+    if (n > 0 && left !== n + 4 && left === n * 4 + 4 && looksLikeUtf32(r.buf, r.pos + 1, n)) return r.stringW('weather_graphics');
   }
   return r.string('weather_graphics');
 }
@@ -150,9 +150,15 @@ function readTolerantString(r: Reader, field: string): string {
   if (exactEnd && r.pos < r.end) {
     const n = r.buf[r.pos]!;
     const left = r.end - r.pos - 1;
-    if (n > 0 && left !== n * 4 && left === n) return r.string(field);
+    // UTF-32 of a path is mostly NUL bytes, UTF-8 text has none: a truncated wide string is not taken for narrow.
+    if (n > 0 && left !== n * 4 && left === n && r.buf.subarray(r.pos + 1, r.end).indexOf(0) === -1) return r.string(field);
   }
   return r.stringW(field);
+}
+
+function looksLikeUtf32(buf: Buffer, at: number, n: number): boolean {
+  for (let i = 0; i < n; i++, at += 4) if (buf[at + 3] !== 0 || buf[at + 2]! > 0x10) return false;
+  return true;
 }
 
 function readConnection(r: Reader, type: ConnectionEvent['type']): ConnectionEvent {
