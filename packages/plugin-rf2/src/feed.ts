@@ -1,0 +1,93 @@
+/**
+ * The seed's rF2 WebSocket server, on the wire exactly: a websocket at ws://127.0.0.1:8080/ sending
+ * every client `{"driverName","vehicleName","place","gear","brake","throttle"}` as a text frame
+ * once a second. With no player there is nothing to send: clients stay connected and data resumes
+ * by itself when the source finds the player again.
+ */
+import type { ComponentStatus, Endpoint, PluginApi } from '@acgateway/core';
+import type { WebSocket } from 'ws';
+import type { PlayerState } from './source.js';
+import type { StatusMessage } from './messages.js';
+
+export interface FeedOptions {
+  host: string;
+  port: number;
+  rateHz: number;
+}
+
+export interface FeedSource {
+  currentPlayer(): PlayerState | undefined;
+  currentStatus(): StatusMessage;
+}
+
+/** A client with more than this queued is skipped for a tick: a late frame is worthless. */
+const MAX_BUFFERED = 256 * 1024;
+
+export function createFeedEndpoint(api: PluginApi, options: FeedOptions, source: FeedSource): Endpoint {
+  const sent = api.metrics.counter('acgateway_rf2_feed_messages_total', 'rF2 feed messages sent to clients');
+  const skipped = api.metrics.counter('acgateway_rf2_feed_skipped_total', 'rF2 feed messages not sent to a client that had too much queued');
+  let timer: NodeJS.Timeout | undefined;
+  let lastState: string | undefined;
+
+  const send = (ws: WebSocket, frame: Buffer): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > MAX_BUFFERED) {
+      skipped.inc();
+      return;
+    }
+    // A Buffer sent with binary:false goes out as a text frame, serialized once for every client.
+    ws.send(frame, { binary: false });
+    sent.inc();
+  };
+
+  const current = (): Buffer | undefined => {
+    const player = source.currentPlayer();
+    return player ? Buffer.from(JSON.stringify(player.feed)) : undefined;
+  };
+
+  const endpoint = api.endpoints.ws({
+    name: 'feed',
+    host: options.host,
+    port: options.port,
+    path: '/',
+    // The seed sends the first message as soon as a client connects.
+    onConnection: (ws) => {
+      const frame = current();
+      if (frame) send(ws, frame);
+    },
+  });
+
+  const tick = (): void => {
+    const player = source.currentPlayer();
+    const state = player ? 'sending' : source.currentStatus().reason;
+    if (state !== lastState) {
+      lastState = state;
+      if (player) api.logger.info({ clients: endpoint.clients() }, 'rF2 feed: sending the player\'s data');
+      else api.logger.info({ clients: endpoint.clients(), reason: state }, 'rF2 feed: no player data to send; clients stay connected');
+    }
+    if (!player || endpoint.wss.clients.size === 0) return;
+    const frame = Buffer.from(JSON.stringify(player.feed));
+    for (const ws of endpoint.wss.clients) send(ws, frame);
+  };
+
+  return {
+    name: endpoint.name,
+    kind: endpoint.kind,
+    async start() {
+      await endpoint.start();
+      timer = setInterval(tick, 1000 / options.rateHz);
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await endpoint.stop();
+    },
+    urls: () => endpoint.urls(),
+    clients: () => endpoint.clients(),
+    status: (): ComponentStatus => ({
+      state: timer ? (source.currentPlayer() ? 'sending' : 'waiting') : 'stopped',
+      reason: source.currentPlayer() ? undefined : source.currentStatus().reason,
+      clients: endpoint.clients(),
+    }),
+  };
+}

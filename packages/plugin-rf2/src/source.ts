@@ -1,0 +1,335 @@
+/**
+ * The poller: opens the Telemetry and Scoring buffers (and reopens them when rF2 comes back), takes a
+ * consistent copy of each per poll, decodes what changed and publishes the rf2/* topics.
+ */
+import type { ComponentStatus, Logger, Source } from '@acgateway/core';
+import { RateLimitedLog } from '@acgateway/core';
+import {
+  SCORING,
+  TELEMETRY,
+  decodeScoring,
+  decodeTelemetryVehicle,
+  newDecodeStats,
+  scoringLiveBytes,
+  scoringVehicleCount,
+  telemetryLiveBytes,
+  telemetryVehicleCount,
+  type DecodeStats,
+  type ReadBuffer,
+  type ScoringFrame,
+  type TelemetryVehicle,
+  type VehicleCount,
+} from './layout.js';
+import { feedMessage, type FeedMessage, type Pedals, type ScoringMessage, type StatusMessage, type StatusState, type VehicleEntry, type VehiclesMessage } from './messages.js';
+import { findPlayer } from './player.js';
+import type { MappedRegion, MappingOpener } from './readers/types.js';
+import { ConsistentCopy, type TakeResult } from './snapshot.js';
+
+export interface Rf2SourceOptions {
+  pollHz: number;
+  /** Most rf2/scoring messages per second (the plugin writes scoring at 5 Hz). */
+  scoringHz: number;
+  /** Most rf2/vehicles messages per second. */
+  vehiclesHz: number;
+  pedals: Pedals;
+  /** Wait between attempts to open a missing buffer, ms. */
+  retryOpenMs?: number;
+  /** A Windows view of a buffer that has not changed for this long is reopened, to notice that rF2 exited. */
+  reopenIdleMs?: number;
+  /** Interval of repeated warnings (torn buffers, bad counts), ms. */
+  warnIntervalMs?: number;
+}
+
+export interface Rf2SourceDeps {
+  opener: MappingOpener;
+  logger: Logger;
+  publish(topic: string, data: unknown, options?: { retain?: boolean }): void;
+  countBadInput(kind: string): void;
+  now(): number;
+  /** Told of every torn copy, per buffer (a metric). */
+  onTorn?(buffer: ReadBuffer): void;
+}
+
+export interface PlayerState {
+  feed: FeedMessage;
+  telemetry: TelemetryVehicle;
+}
+
+const BUFFER_NAMES: readonly ReadBuffer[] = ['Telemetry', 'Scoring'];
+
+interface Slot {
+  buffer: ReadBuffer;
+  region: MappedRegion | undefined;
+  copy: ConsistentCopy;
+  lastOpenTry: number;
+  openFailure: string | undefined;
+  lastChange: number;
+}
+
+export class Rf2Source implements Source {
+  readonly name = 'shared-memory';
+  private readonly slots: Record<ReadBuffer, Slot>;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly warn: RateLimitedLog;
+  /** The last published status; undefined until the first poll has decided one. */
+  private current: StatusMessage | undefined;
+  private player: PlayerState | undefined;
+  private scoring: ScoringFrame | undefined;
+  private scoringPending = false;
+  private lastScoringPublish = -Infinity;
+  private lastVehiclesPublish = -Infinity;
+  private readonly stats: DecodeStats = newDecodeStats();
+  private ticks = 0;
+  /** Scoring facts by mID, joined into rf2/vehicles. */
+  private readonly scoringById = new Map<number, { driverName: string; place: number; isPlayer: boolean }>();
+
+  constructor(private readonly deps: Rf2SourceDeps, private readonly options: Rf2SourceOptions) {
+    const slot = (buffer: ReadBuffer, layout: ConstructorParameters<typeof ConsistentCopy>[0]): Slot => ({
+      buffer,
+      region: undefined,
+      copy: new ConsistentCopy(layout),
+      lastOpenTry: -Infinity,
+      openFailure: undefined,
+      lastChange: 0,
+    });
+    this.slots = {
+      Telemetry: slot('Telemetry', { mappingBytes: TELEMETRY.mappingBytes, headBytes: TELEMETRY.headBytes, liveBytes: (h) => telemetryLiveBytes(telemetryVehicleCount(h).count) }),
+      Scoring: slot('Scoring', { mappingBytes: SCORING.mappingBytes, headBytes: SCORING.headBytes, liveBytes: (h) => scoringLiveBytes(scoringVehicleCount(h).count) }),
+    };
+    this.warn = new RateLimitedLog(options.warnIntervalMs ?? 5000, deps.now);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.current = undefined;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const b of BUFFER_NAMES) this.closeSlot(this.slots[b]);
+    this.player = undefined;
+  }
+
+  /** The player's feed message and telemetry, when the state is 'connected'. */
+  currentPlayer(): PlayerState | undefined {
+    return this.player;
+  }
+
+  currentStatus(): StatusMessage {
+    return this.current ?? this.makeStatus('not_running', this.running ? 'the first poll has not run yet' : 'the rf2 source is stopped');
+  }
+
+  counters() {
+    const of = (b: ReadBuffer) => ({ location: this.deps.opener.describe(b), open: Boolean(this.slots[b].region), ...this.slots[b].copy.stats });
+    return { polls: this.ticks, nonFiniteFloats: this.stats.nonFinite, telemetry: of('Telemetry'), scoring: of('Scoring') };
+  }
+
+  status(): ComponentStatus {
+    const s = this.currentStatus();
+    return { state: s.state, reason: s.reason, reader: s.reader };
+  }
+
+  private schedule(delay: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => void this.run(), delay);
+  }
+
+  private async run(): Promise<void> {
+    const started = this.deps.now();
+    try {
+      await this.tick();
+    } catch (err) {
+      // A poll that fails (an unexpected error from the OS or koffi) must not stop polling or the host.
+      this.warn.log('tick', (suppressed) => this.deps.logger.error({ err: (err as Error).message, suppressed }, 'rf2 poll failed'));
+    }
+    const period = 1000 / this.options.pollHz;
+    this.schedule(Math.max(0, period - (this.deps.now() - started)));
+  }
+
+  /** One poll. Public so a benchmark can drive it without timers. */
+  async tick(): Promise<void> {
+    this.ticks++;
+    const now = this.deps.now();
+    for (const b of BUFFER_NAMES) this.ensureOpen(this.slots[b], now);
+    const tel = this.slots.Telemetry;
+    const sco = this.slots.Scoring;
+    if (!tel.region || !sco.region) {
+      this.player = undefined;
+      this.publishStatus(this.computeOpenState()!);
+      return;
+    }
+    const ts = await this.takeCopy(sco, now);
+    const tt = await this.takeCopy(tel, now);
+    if (ts === 'fresh') this.onScoring();
+    if (this.scoringPending && now - this.lastScoringPublish >= 1000 / this.options.scoringHz) {
+      this.scoringPending = false;
+      this.lastScoringPublish = now;
+      this.deps.publish('rf2/scoring', { ...this.scoring!.info, vehicles: this.scoring!.vehicles } satisfies ScoringMessage);
+    }
+    if (!sco.copy.hasData || !tel.copy.hasData) {
+      this.player = undefined;
+      this.publishStatus(this.makeStatus('no_session', `waiting for a consistent copy of ${!sco.copy.hasData ? 'scoring' : 'telemetry'}`));
+      return;
+    }
+    if (tt !== 'fresh' && ts !== 'fresh') return;
+    const lookup = findPlayer(sco.copy.data, tel.copy.data);
+    if (tt === 'fresh') this.onTelemetry(now);
+    if (!lookup.ok) {
+      this.player = undefined;
+      this.publishStatus(this.makeStatus(lookup.state, lookup.reason));
+      return;
+    }
+    const vs = this.scoring!.vehicles[lookup.scoringIndex]!;
+    const before = this.stats.nonFinite;
+    const telemetry = decodeTelemetryVehicle(tel.copy.data, lookup.telemetryIndex, this.stats);
+    this.checkFloats(before, 'telemetry');
+    this.player = { feed: feedMessage(vs, telemetry, this.options.pedals), telemetry };
+    this.publishStatus(this.makeStatus('connected', `player "${vs.driverName}" (mID ${lookup.id}) in ${vs.vehicleName}`));
+    if (tt === 'fresh') {
+      this.deps.publish('rf2/telemetry', telemetry);
+      this.deps.publish('rf2/player', this.player.feed);
+    }
+  }
+
+  private ensureOpen(slot: Slot, now: number): void {
+    if (slot.region) {
+      const gone = slot.region.gone();
+      const idle = !gone && slot.region.kind === 'windows' && now - slot.lastChange > (this.options.reopenIdleMs ?? 5000);
+      if (!gone && !idle) return;
+      if (gone) this.deps.logger.info({ buffer: slot.buffer }, `rF2 ${slot.buffer} buffer closed: ${gone}`);
+      this.closeSlot(slot);
+      // An idle view is reopened at once: if rF2 still runs, nothing is lost.
+      if (idle) slot.lastOpenTry = -Infinity;
+    }
+    if (now - slot.lastOpenTry < (this.options.retryOpenMs ?? 1000)) return;
+    slot.lastOpenTry = now;
+    const r = this.deps.opener.open(slot.buffer);
+    if (!r.ok) {
+      if (r.code === 'too_short') {
+        this.deps.countBadInput('short_mapping');
+        this.warn.log(`short:${slot.buffer}`, (suppressed) => this.deps.logger.warn({ buffer: slot.buffer, suppressed }, r.reason));
+      } else if (r.code === 'error') {
+        this.warn.log(`open:${slot.buffer}`, (suppressed) => this.deps.logger.warn({ buffer: slot.buffer, suppressed }, r.reason));
+      }
+      slot.openFailure = r.reason;
+      return;
+    }
+    if (r.note) this.deps.logger.warn(r.note);
+    slot.region = r.region;
+    slot.openFailure = undefined;
+    slot.lastChange = now;
+    slot.copy.reset();
+    this.deps.logger.info({ buffer: slot.buffer, location: r.region.location, reader: r.region.kind }, `rF2 ${slot.buffer} buffer opened`);
+  }
+
+  private closeSlot(slot: Slot): void {
+    if (!slot.region) return;
+    try {
+      slot.region.close();
+    } catch (err) {
+      this.deps.logger.warn({ buffer: slot.buffer, err: (err as Error).message }, 'closing an rF2 buffer failed');
+    }
+    slot.region = undefined;
+    slot.copy.reset();
+  }
+
+  private async takeCopy(slot: Slot, now: number): Promise<TakeResult> {
+    const before = slot.copy.stats.tornCopies;
+    const r = await slot.copy.take(slot.region!);
+    for (let i = before; i < slot.copy.stats.tornCopies; i++) this.deps.onTorn?.(slot.buffer);
+    if (r === 'fresh') slot.lastChange = now;
+    else if (r === 'torn') {
+      const v = slot.copy.lastTorn!;
+      this.warn.log(`torn:${slot.buffer}`, (suppressed) =>
+        this.deps.logger.warn(
+          { buffer: slot.buffer, begin: v.begin, end: v.end, tornCopies: slot.copy.stats.tornCopies, suppressed },
+          `rF2 ${slot.buffer} buffer stays mid-write (version Begin ${v.begin} != End ${v.end}); its last good copy is kept and nothing new is published`,
+        ),
+      );
+    } else if (r === 'failed') {
+      this.deps.logger.info({ buffer: slot.buffer }, `rF2 ${slot.buffer} buffer could not be read in full; reopening`);
+      this.closeSlot(slot);
+    }
+    return r;
+  }
+
+  private checkCount(buffer: ReadBuffer, c: VehicleCount): void {
+    if (!c.problem) return;
+    this.deps.countBadInput('num_vehicles');
+    this.warn.log(`count:${buffer}`, (suppressed) =>
+      this.deps.logger.warn({ buffer, mNumVehicles: c.raw, suppressed }, `rF2 ${buffer} mNumVehicles is ${c.raw} (${c.problem === 'negative' ? 'negative' : 'over 128'}); using ${c.count}`),
+    );
+  }
+
+  private checkFloats(before: number, what: string): void {
+    if (this.stats.nonFinite === before) return;
+    this.deps.countBadInput('non_finite_float');
+    this.warn.log(`float:${what}`, (suppressed) =>
+      this.deps.logger.warn({ count: this.stats.nonFinite - before, suppressed }, `rF2 ${what} holds NaN or infinite floats; they are published as null`),
+    );
+  }
+
+  private onScoring(): void {
+    const data = this.slots.Scoring.copy.data;
+    this.checkCount('Scoring', scoringVehicleCount(data));
+    const before = this.stats.nonFinite;
+    this.scoring = decodeScoring(data, this.stats);
+    this.checkFloats(before, 'scoring');
+    this.scoringById.clear();
+    for (const v of this.scoring.vehicles) {
+      if (!this.scoringById.has(v.id)) this.scoringById.set(v.id, { driverName: v.driverName, place: v.place, isPlayer: v.isPlayer });
+    }
+    this.scoringPending = true;
+  }
+
+  /** Checks a fresh telemetry copy and publishes rf2/vehicles when its rate allows. */
+  private onTelemetry(now: number): void {
+    const data = this.slots.Telemetry.copy.data;
+    const count = telemetryVehicleCount(data);
+    this.checkCount('Telemetry', count);
+    if (now - this.lastVehiclesPublish < 1000 / this.options.vehiclesHz) return;
+    this.lastVehiclesPublish = now;
+    const before = this.stats.nonFinite;
+    const vehicles = new Array<VehicleEntry>(count.count);
+    for (let i = 0; i < count.count; i++) {
+      const t = decodeTelemetryVehicle(data, i, this.stats);
+      const s = this.scoringById.get(t.id);
+      vehicles[i] = { ...t, driverName: s?.driverName ?? null, place: s?.place ?? null, isPlayer: s?.isPlayer ?? false };
+    }
+    this.checkFloats(before, 'telemetry');
+    this.deps.publish('rf2/vehicles', { numVehicles: count.count, vehicles } satisfies VehiclesMessage);
+  }
+
+  private computeOpenState(): StatusMessage | undefined {
+    const missing = BUFFER_NAMES.map((b) => this.slots[b]).filter((s) => !s.region);
+    if (missing.length === 0) return undefined;
+    const why = missing.map((s) => s.openFailure ?? `${this.deps.opener.describe(s.buffer)} not opened yet`).join('; ');
+    return this.makeStatus('not_running', `rF2 (or its shared memory plugin) is not running: ${why}`);
+  }
+
+  private makeStatus(state: StatusState, reason: string): StatusMessage {
+    return {
+      state,
+      reason,
+      reader: this.deps.opener.kind,
+      telemetry: this.deps.opener.describe('Telemetry'),
+      scoring: this.deps.opener.describe('Scoring'),
+    };
+  }
+
+  private publishStatus(next: StatusMessage): void {
+    const prev = this.current;
+    if (prev && next.state === prev.state && next.reason === prev.reason && next.reader === prev.reader) return;
+    const changed = next.state !== prev?.state;
+    this.current = next;
+    this.deps.publish('rf2/status', next, { retain: true });
+    const log = { state: next.state, reason: next.reason };
+    if (changed && next.state === 'connected') this.deps.logger.info(log, 'rF2 player found');
+    else this.deps.logger.info(log, `rF2 ${next.state.replace('_', ' ')}`);
+  }
+}
