@@ -1,1 +1,17 @@
-export {};
+export { robocar, robocar as default } from './plugin.js';
+export { robocarOptions, cameraOptions, type RobocarOptions, type RobocarOptionsInput, type CameraOptions } from './options.js';
+export * from './wire.js';
+export { TOPICS, type FrameMessage } from './topics.js';
+export { readJpegInfo, JpegError, type JpegInfo } from './jpeg/info.js';
+export { JpegSplitter, type JpegSplitterOptions } from './jpeg/splitter.js';
+export { TileJpegEncoder } from './jpeg/tiles.js';
+export { MultipartParser, MultipartError, boundaryOf, type MultipartPart, type MultipartParserOptions } from './mjpeg/multipart.js';
+export type { CameraKind, CameraSink, CameraSource } from './camera/types.js';
+export { CameraFeed, type CameraFeedDeps, type CameraState } from './camera/feed.js';
+export { createCameraSource } from './camera/create.js';
+export { TestPatternCamera, type TestPatternCameraOptions } from './camera/test-pattern.js';
+export { FolderCamera, type FolderCameraOptions } from './camera/folder.js';
+export { MjpegHttpCamera, type MjpegCameraOptions } from './camera/mjpeg-http.js';
+export { V4l2Camera, type V4l2CameraOptions } from './camera/v4l2.js';
+export { ffmpegV4l2Args, type V4l2CaptureSettings } from './camera/ffmpeg-args.js';
+export { MjpegCameraSimulator, type MjpegCameraSimulatorOptions } from './simulator/mjpeg-server.js';

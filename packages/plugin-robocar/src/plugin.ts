@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+import { API_VERSION, definePlugin } from '@acgateway/core';
+import { createCameraSource } from './camera/create.js';
+import { CameraFeed } from './camera/feed.js';
+import { robocarOptions } from './options.js';
+import { createRobocarStream } from './stream/endpoint.js';
+import { TOPICS } from './topics.js';
+
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/**
+ * `robocar({ port: 3000, camera: { source: 'test-pattern' } })`: a camera on the bus
+ * (`robocar/frame`, `robocar/status`) and the robocar socket.io sensor stream.
+ */
+export const robocar = definePlugin({
+  name: 'robocar',
+  apiVersion: API_VERSION,
+  version,
+  description: 'Camera stream over socket.io, wire-compatible with the robocar sensor stream',
+  options: robocarOptions,
+  apply(api, options) {
+    let feed: CameraFeed | undefined;
+    if (options.camera) {
+      const camera = createCameraSource(options.camera);
+      const cameraFeed = new CameraFeed(camera, {
+        logger: api.logger,
+        now: () => api.clock.now(),
+        publish: (frame) => api.publish(TOPICS.frame, frame, { retain: true }),
+        clear: () => api.bus.clearRetained(TOPICS.frame),
+        countBadInput: (kind) => api.countBadInput(kind),
+      });
+      feed = cameraFeed;
+      api.addSource({
+        name: 'camera',
+        start: () => cameraFeed.start(),
+        stop: () => cameraFeed.stop(),
+        status: () => {
+          const s = cameraFeed.state();
+          return { ...s, state: s.connected ? 'connected' : 'waiting' };
+        },
+      });
+    }
+    const stream = createRobocarStream(api, options, feed);
+    api.addEndpoint(stream);
+    api.addCommand({
+      verb: 'robocar status',
+      access: 'read',
+      help: 'The camera (source, connected or why not, frames, size) and the socket.io stream (clients, rate, frames sent and dropped)',
+      handler: () => ({
+        camera: feed ? feed.state() : null,
+        stream: { urls: stream.urls(), publishRate: options.publishRate, ...stream.figures() },
+      }),
+    });
+  },
+});

@@ -1,0 +1,113 @@
+import type { ComponentStatus, Endpoint, Message, PluginApi, Subscription } from '@acgateway/core';
+import type { Server as IoServer, Socket } from 'socket.io';
+import type { CameraFeed } from '../camera/feed.js';
+import { TOPICS, type FrameMessage } from '../topics.js';
+import { startTicker } from '../util/ticker.js';
+import { cameraPayload, connectStatus, EVENTS, periodicStatus, pong, sensorData, type CameraPayload } from '../wire.js';
+import { corsSettings } from './cors.js';
+
+export interface RobocarStreamOptions {
+  host: string;
+  port: number;
+  path: string;
+  publishRate: number;
+  cors: boolean | string | string[];
+}
+
+export interface RobocarStream extends Endpoint {
+  /** The socket.io server (tests, the demo). */
+  readonly io: IoServer;
+  figures(): { ticks: number; framesSent: number; framesDroppedForSlowClients: number; clients: number };
+}
+
+/**
+ * The robocar socket.io stream on core's socket.io endpoint kind: a greeting `status` to each new
+ * client, then every 1/publishRate s `sensor_data` and `status` to all, and `pong` for `ping`.
+ *
+ * Frames go out as volatile packets: socket.io drops one for a client whose transport is still
+ * busy with earlier data, so a slow client gets the newest frame at a later tick instead of a
+ * queue that grows. Everything else (status, pong) is sent reliably.
+ */
+export function createRobocarStream(api: PluginApi, options: RobocarStreamOptions, camera: CameraFeed | undefined): RobocarStream {
+  const framesSent = api.metrics.counter('robocar_frames_sent_total', 'sensor_data ticks that carried a camera frame');
+  const framesDropped = api.metrics.counter('robocar_frames_dropped_total', 'Frames not sent to a client because its connection was still busy (slow client)');
+  const now = () => api.clock.now();
+  let latest: FrameMessage | undefined;
+  let subscription: Subscription | undefined;
+  let stopTicker: (() => void) | undefined;
+  const figures = { ticks: 0, framesSent: 0, framesDroppedForSlowClients: 0 };
+
+  const onConnection = (socket: Socket) => {
+    api.logger.debug({ id: socket.id, transport: socket.conn.transport.name, remote: socket.handshake.address }, 'stream client connected');
+    socket.emit(EVENTS.status, connectStatus());
+    socket.on(EVENTS.ping, (...args: unknown[]) => {
+      const reply = pong(now());
+      socket.emit(EVENTS.pong, reply);
+      // A client that asks with an acknowledgement gets the same answer there.
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') (ack as (r: unknown) => void)(reply);
+    });
+    socket.once('disconnect', (reason) => api.logger.debug({ id: socket.id, reason }, 'stream client disconnected'));
+  };
+
+  const sio = api.endpoints.socketIo({
+    name: 'stream',
+    host: options.host,
+    port: options.port,
+    path: options.path,
+    cors: corsSettings(options.cors),
+    transports: ['polling', 'websocket'],
+    onConnection,
+  });
+  const io = sio.io;
+
+  const tick = () => {
+    const t = now();
+    figures.ticks++;
+    const frame = latest;
+    latest = undefined;
+    let cam: CameraPayload | null = null;
+    if (frame) {
+      cam = cameraPayload(frame.frame, frame.width, frame.height);
+      framesSent.inc();
+      figures.framesSent++;
+      let busy = 0;
+      for (const s of io.of('/').sockets.values()) if (!s.conn.transport.writable) busy++;
+      if (busy) {
+        framesDropped.inc(busy);
+        figures.framesDroppedForSlowClients += busy;
+      }
+    }
+    io.volatile.emit(EVENTS.sensorData, sensorData(t, cam));
+    const status = periodicStatus(t, camera?.isConnected ?? false, sio.clients());
+    io.emit(EVENTS.status, status);
+    api.publish(TOPICS.status, status, { retain: true });
+  };
+
+  return {
+    name: 'stream',
+    kind: 'socket.io',
+    io,
+    async start() {
+      // `latest` policy: only the newest frame matters; the tick takes it (once) when it runs.
+      subscription = api.bus.subscribe(TOPICS.frame, (m: Message) => {
+        latest = m.data as FrameMessage;
+      }, { policy: 'latest' });
+      await sio.start();
+      stopTicker = startTicker(options.publishRate, tick);
+    },
+    async stop() {
+      stopTicker?.();
+      stopTicker = undefined;
+      subscription?.unsubscribe();
+      subscription = undefined;
+      await sio.stop();
+    },
+    urls: () => sio.urls(),
+    clients: () => sio.clients(),
+    figures: () => ({ ...figures, clients: sio.clients() }),
+    status(): ComponentStatus {
+      return { state: stopTicker ? 'running' : 'stopped', clients: sio.clients(), publishRate: options.publishRate, ...figures };
+    },
+  };
+}
