@@ -85,3 +85,14 @@ export function parseSplit(text: string): { splitMs: number | null; splitLaps: n
 export function goJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** A float32 field as Go prints it: the shortest decimal that reads back as the same float32. */
+export function f32(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const target = Math.fround(x);
+  for (let p = 1; p < 9; p++) {
+    const v = Number(target.toPrecision(p));
+    if (Math.fround(v) === target) return v;
+  }
+  return target;
+}
