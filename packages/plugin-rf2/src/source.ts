@@ -329,7 +329,9 @@ export class Rf2Source implements Source {
     this.current = next;
     this.deps.publish('rf2/status', next, { retain: true });
     const log = { state: next.state, reason: next.reason };
-    if (changed && next.state === 'connected') this.deps.logger.info(log, 'rF2 player found');
+    // Logged once per state; a new reason within the same state (the other buffer went too) is detail.
+    if (!changed) this.deps.logger.debug(log, `rF2 ${next.state.replace('_', ' ')}`);
+    else if (next.state === 'connected') this.deps.logger.info(log, 'rF2 player found');
     else this.deps.logger.info(log, `rF2 ${next.state.replace('_', ' ')}`);
   }
 }
