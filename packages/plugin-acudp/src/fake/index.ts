@@ -1,0 +1,1 @@
+export { FakeAcServer, type FakeAcServerEvents, type FakeAcServerOptions, type FakeServerStats, type FakeSession } from './fake-server.js';
