@@ -1,0 +1,143 @@
+/**
+ * The ACWS line protocol, as existing clients (the ac-websocket-client GUI, scripts) expect it.
+ *
+ * Client -> server: one command per websocket message, e.g. `server info`; words split on
+ * whitespace; the first message of a session is `logon: {"username": "..", "password": "..",
+ * "protocol": "x.y"}`.
+ * Server -> client: one JSON document per message, pretty-printed with an indent of 4 ("Google JSON
+ * style"): `{"data": {...}}` on success, `{"error": {"msg": "..."}}` on failure.
+ */
+
+/** First words that the protocol routes; anything else is "unrecognised". */
+export const COMMAND_FAMILIES = ['server', 'grid', 'lobby', 'tracker', 'shutdown'] as const;
+
+/** Our protocol version; a client's logon must name this or newer (configurable minimum). */
+export const PROTOCOL_VERSION = '1.0';
+
+export function encodeData(data: unknown): string {
+  return JSON.stringify({ data }, null, 4);
+}
+
+export function encodeError(msg: string, extra?: Record<string, unknown>): string {
+  return JSON.stringify({ error: { msg, ...extra } }, null, 4);
+}
+
+export function welcomeMessage(version: string, host: string, port: number): string {
+  return `Welcome to the Assetto Corsa WebSocket server version ${version} running at ${host}:${port}`;
+}
+
+export function shutdownMessage(host: string, port: number): string {
+  return `Shutting down the WebSocket server running at ${host}:${port}`;
+}
+
+export function notLoggedOnMessage(minProtocol: string): string {
+  return `Command ignored - client not compatible with PROTOCOL version: ${minProtocol}`;
+}
+
+export function unrecognisedMessage(raw: string): string {
+  return `Received unrecognised message: ${raw}`;
+}
+
+export type ClientLine =
+  | { kind: 'ignore' }
+  | { kind: 'empty' }
+  | { kind: 'logon'; payload: string }
+  | { kind: 'command'; line: string; family: string }
+  | { kind: 'unrecognised'; raw: string };
+
+export function parseClientLine(text: string): ClientLine {
+  // The original drops a bare newline (some clients send it as a keep-alive).
+  if (text === '\n') return { kind: 'ignore' };
+  const line = text.trim();
+  if (line === '') return { kind: 'empty' };
+  if (line.startsWith('logon:')) return { kind: 'logon', payload: line.slice('logon:'.length).trim() };
+  const words = line.split(/\s+/);
+  const family = words[0]!.toLowerCase();
+  if (words.length < 2 || !(COMMAND_FAMILIES as readonly string[]).includes(family)) return { kind: 'unrecognised', raw: line };
+  return { kind: 'command', line, family };
+}
+
+export interface Logon {
+  username: string;
+  protocol: string;
+}
+
+export class LogonError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LogonError';
+  }
+}
+
+/**
+ * The logon JSON. Only `protocol` is checked; `username` is kept for the audit log; a password here
+ * is not a credential (tokens go in the URL or an Authorization header).
+ */
+export function parseLogon(payload: string, minProtocol: string): Logon {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload);
+  } catch (err) {
+    throw new LogonError(`logon: invalid JSON (${(err as Error).message}); expected logon: {"username": "...", "protocol": "${minProtocol}"}`);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new LogonError('logon: expected a JSON object');
+  const o = json as Record<string, unknown>;
+  const protocol = typeof o.protocol === 'number' ? String(o.protocol) : o.protocol;
+  if (typeof protocol !== 'string' || !parseVersion(protocol)) {
+    throw new LogonError(`logon: "protocol" must be a version such as "${minProtocol}", got ${JSON.stringify(o.protocol ?? null)}`);
+  }
+  if (compareVersions(protocol, minProtocol) < 0) {
+    throw new LogonError(`${notLoggedOnMessage(minProtocol)} (client sent ${protocol})`);
+  }
+  const username = typeof o.username === 'string' ? o.username.slice(0, 64) : '';
+  return { username, protocol };
+}
+
+function parseVersion(v: string): number[] | undefined {
+  const m = /^v?(\d+(?:\.\d+)*)/.exec(v.trim());
+  return m ? m[1]!.split('.').map(Number) : undefined;
+}
+
+/** Compares dotted release numbers (`0.7` < `0.10` < `1.0`); what follows the numbers is ignored. */
+export function compareVersions(a: string, b: string): number {
+  const x = parseVersion(a) ?? [];
+  const y = parseVersion(b) ?? [];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+// --- unsolicited events, in the original's shapes ---
+
+export interface DriverInfo {
+  name: string;
+  host: string;
+  port: number;
+  car: string;
+  guid: string;
+  ballast: number;
+  restrictor: number;
+  slot: number;
+  msg: 'joining' | 'leaving' | '';
+}
+
+export interface LobbyInfo {
+  connected: boolean;
+  since: string | null;
+  url_register: string | null;
+  url_ping: string | null;
+}
+
+export const serverEvent = (e: { version: string; timestamp: string; msg: string }) => ({ server: { event: e } });
+export const sessionEvent = (e: { type: string; laps: number; time: number }) => ({ session: { event: { ...e, msg: '', active: true } } });
+export const driverEvent = (d: DriverInfo) => ({ driver: d });
+export const lobbyEvent = (l: LobbyInfo) => ({
+  lobby: { event: { connected: l.connected, timestamp: l.since, url_register: l.url_register, url_ping: l.url_ping } },
+});
+
+/** Drivers' addresses are for full-control clients only. */
+export function withoutAddress(d: DriverInfo): DriverInfo {
+  return { ...d, host: '', port: 0 };
+}

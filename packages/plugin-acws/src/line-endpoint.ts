@@ -1,0 +1,233 @@
+import type { WebSocket, RawData } from 'ws';
+import { CommandError, errorMessage, isLoopback, type Caller, type ComponentStatus, type Endpoint, type PluginApi, type WsClientInfo, type WsEndpoint } from '@acgateway/core';
+import type { AcwsEventMap, AcwsEvents } from './events.js';
+import {
+  driverEvent,
+  encodeData,
+  encodeError,
+  LogonError,
+  lobbyEvent,
+  notLoggedOnMessage,
+  parseClientLine,
+  parseLogon,
+  serverEvent,
+  sessionEvent,
+  shutdownMessage,
+  unrecognisedMessage,
+  welcomeMessage,
+  withoutAddress,
+} from './formats/line-protocol.js';
+import type { AcwsOptions } from './options.js';
+
+export interface LineEndpointDeps {
+  api: PluginApi;
+  options: AcwsOptions['acws'];
+  events: AcwsEvents;
+  version: string;
+  badInput: (kind: string, message: string) => void;
+}
+
+type Listener<K extends keyof AcwsEventMap> = (...args: AcwsEventMap[K]) => void;
+
+/**
+ * The original's websocket line protocol on its own port: a welcome, `logon:`, one command per
+ * message answered with `{"data": ...}` or `{"error": {"msg": ...}}`, and server events pushed to
+ * every logged-on client. Commands go through the host's dispatcher, so they are the same verbs
+ * (same checks, same audit) as on the gateway and the CLI.
+ */
+export class LineEndpoint implements Endpoint {
+  readonly name = 'acws';
+  readonly kind = 'ws';
+  private readonly ws: WsEndpoint;
+  private readonly conns = new Set<LineConnection>();
+  private readonly listeners: Array<() => void> = [];
+  private bound = { host: '127.0.0.1', port: 0 };
+  private running = false;
+
+  constructor(private readonly deps: LineEndpointDeps) {
+    const o = deps.options;
+    this.ws = deps.api.endpoints.ws({
+      name: 'acws',
+      host: o.host,
+      port: o.port,
+      path: o.path,
+      maxPayload: o.maxPayload,
+      // Off loopback every connection needs a token (plugin start refuses when none is configured).
+      auth: { token: o.token, readToken: o.readToken, requireToken: o.requireToken || !isLoopback(o.host) },
+      onConnection: (ws, info) => this.onConnection(ws, info),
+      status: () => this.status(),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.ws.start();
+    const url = new URL(this.ws.urls()[0]!);
+    this.bound = { host: this.deps.options.host, port: Number(url.port) };
+    this.attach();
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.detach();
+    await this.ws.stop();
+    this.conns.clear();
+  }
+
+  urls(): string[] {
+    return this.ws.urls();
+  }
+
+  clients(): number {
+    return this.conns.size;
+  }
+
+  status(): ComponentStatus {
+    return { state: this.running ? 'running' : 'stopped', clients: this.conns.size, loggedOn: [...this.conns].filter((c) => c.loggedOn).length };
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** `shutdown now`: tells every client, then closes this endpoint (the gateway and acServer keep running). */
+  shutdown(): { msg: string } {
+    const msg = shutdownMessage(this.bound.host, this.bound.port);
+    for (const c of this.conns) c.send(encodeData({ msg }));
+    // After the reply to whoever asked has gone out.
+    setTimeout(() => void this.stop().catch((err) => this.deps.api.logger.error({ err: errorMessage(err) }, 'closing the acws endpoint failed')), 50);
+    return { msg };
+  }
+
+  private onConnection(ws: WebSocket, info: WsClientInfo): void {
+    const conn = new LineConnection(ws, info, this.deps);
+    this.conns.add(conn);
+    ws.once('close', () => this.conns.delete(conn));
+    conn.send(encodeData({ msg: welcomeMessage(this.deps.version, this.bound.host, this.bound.port) }));
+  }
+
+  private broadcast(admin: string, read: string = admin): void {
+    for (const c of this.conns) if (c.loggedOn) c.send(c.role === 'admin' ? admin : read);
+  }
+
+  private on<K extends keyof AcwsEventMap>(event: K, fn: Listener<K>): void {
+    const events = this.deps.events as unknown as { on(e: K, f: Listener<K>): void; off(e: K, f: Listener<K>): void };
+    events.on(event, fn);
+    this.listeners.push(() => events.off(event, fn));
+  }
+
+  private attach(): void {
+    this.on('banner', (e) => this.broadcast(encodeData(serverEvent({ version: e.version, timestamp: e.timestamp, msg: e.msg }))));
+    this.on('session', (e) => this.broadcast(encodeData(sessionEvent(e))));
+    this.on('driver', (d) => this.broadcast(encodeData(driverEvent(d)), encodeData(driverEvent(withoutAddress(d)))));
+    this.on('lobby', (l) => this.broadcast(encodeData(lobbyEvent(l))));
+    this.on('process', (e) => {
+      const title = e.who === 'acServer' ? 'AC Server' : 'stracker';
+      if (e.what === 'started') {
+        this.broadcast(encodeData({ msg: e.who === 'acServer' ? 'Assetto Corsa server started' : `stracker is running since ${e.run.timestamp}` }));
+        return;
+      }
+      if (e.what === 'crashed' && e.exit) {
+        const how = e.exit.signal ? `signal ${e.exit.signal}` : `exit code ${e.exit.code}`;
+        const msg = `${title} exited unexpectedly (${how})`;
+        // The last lines can hold drivers' addresses: full-control clients only.
+        this.broadcast(encodeError(msg, { details: e.exit.lastLines.join('\n') }), encodeError(msg));
+      }
+      this.broadcast(encodeData({ msg: e.who === 'acServer' ? 'Assetto Corsa server stopped' : 'Stracker server stopped' }));
+    });
+  }
+
+  private detach(): void {
+    for (const off of this.listeners.splice(0)) off();
+  }
+}
+
+function toText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+class LineConnection {
+  loggedOn: boolean;
+  private user = '';
+  private pending = 0;
+  private chain: Promise<void> = Promise.resolve();
+  readonly role: 'admin' | 'read';
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly info: WsClientInfo,
+    private readonly deps: LineEndpointDeps,
+  ) {
+    this.role = info.role;
+    this.loggedOn = !deps.options.requireLogon;
+    ws.on('message', (data) => this.onMessage(toText(data)));
+  }
+
+  send(text: string): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+  }
+
+  private error(msg: string): void {
+    this.send(encodeError(msg));
+  }
+
+  private caller(): Caller {
+    return { endpoint: 'acws', role: this.role, remote: this.info.remote, id: this.user ? `${this.info.id}:${this.user}` : this.info.id };
+  }
+
+  private onMessage(text: string): void {
+    const o = this.deps.options;
+    if (text.length > o.maxLineLength) {
+      this.deps.badInput('line-too-long', `acws client ${this.info.id} sent a line of ${text.length} characters`);
+      return this.error(`Command too long: ${text.length} characters, at most ${o.maxLineLength}`);
+    }
+    const line = parseClientLine(text);
+    switch (line.kind) {
+      case 'ignore':
+        return;
+      case 'empty':
+        this.deps.badInput('line-empty', `acws client ${this.info.id} sent an empty message`);
+        return this.error('Received empty message: send one command per message, e.g. "server info"');
+      case 'logon':
+        try {
+          const logon = parseLogon(line.payload, o.minProtocol);
+          this.loggedOn = true;
+          this.user = logon.username.replace(/[^\w.@-]/g, '_');
+          this.deps.api.logger.info({ client: this.info.id, remote: this.info.remote, role: this.role, user: logon.username, protocol: logon.protocol }, 'acws client logged on');
+        } catch (err) {
+          if (!(err instanceof LogonError)) throw err;
+          this.deps.badInput('logon', `acws client ${this.info.id}: ${err.message}`);
+          this.error(err.message);
+        }
+        return;
+      case 'unrecognised':
+        this.deps.badInput('unrecognised', `acws client ${this.info.id} sent an unrecognised message`);
+        return this.error(unrecognisedMessage(line.raw));
+      case 'command':
+        if (!this.loggedOn) {
+          return this.error(`${notLoggedOnMessage(o.minProtocol)} (send logon: {"username": "...", "protocol": "${o.minProtocol}"} first)`);
+        }
+        if (this.pending >= o.maxPending) {
+          this.deps.badInput('too-many-pending', `acws client ${this.info.id} has ${this.pending} commands waiting`);
+          return this.error(`Command ignored - ${this.pending} commands of this connection are still running`);
+        }
+        this.pending++;
+        // One at a time per connection, so replies come back in the order asked.
+        this.chain = this.chain.then(() => this.run(line.line)).finally(() => this.pending--);
+        return;
+    }
+  }
+
+  private async run(line: string): Promise<void> {
+    try {
+      const result = await this.deps.api.dispatcher.dispatch(line, this.caller());
+      this.send(encodeData(result ?? { msg: 'OK' }));
+    } catch (err) {
+      const e = err instanceof CommandError ? err : new CommandError('COMMAND_FAILED', errorMessage(err));
+      if (e.code === 'UNKNOWN_VERB' || e.code === 'BAD_ARGS' || e.code === 'BAD_LINE') this.deps.badInput('bad-command', `acws client ${this.info.id}: ${e.message}`);
+      this.error(e.message);
+    }
+  }
+}

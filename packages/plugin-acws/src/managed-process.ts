@@ -1,0 +1,299 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import { LineSplitter } from './line-splitter.js';
+
+/** What to run and how: acServer and stracker are both one of these. */
+export interface ProcessSpec {
+  /** In messages: `AC Server`, `Stracker`. */
+  title: string;
+  /** In messages: `AC Server`, `stracker`. */
+  short: string;
+  /** In log file names: `acServer`, `stracker`. */
+  fileTag: string;
+  /** Absolute, relative to `cwd`, or a bare name looked up in `cwd` then on PATH. */
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  env?: Record<string, string>;
+  /** Each run's stdout goes to `<logDir>/session/`, stderr to `<logDir>/error/`. */
+  logDir: string;
+  /** After SIGTERM, wait this long before SIGKILL. */
+  stopTimeoutMs: number;
+  /** A start succeeds once the process has lived this long, or printed a `readyPattern` line. */
+  startupGraceMs: number;
+  readyPattern?: RegExp;
+  maxLineLength?: number;
+  now?: () => Date;
+}
+
+export type ProcessState = 'stopped' | 'starting' | 'running' | 'stopping';
+
+/** The original's child-process description (`cmd`, `cwd`, `timestamp`, `running`), plus where its output goes. */
+export interface RunInfo {
+  cmd: string[];
+  cwd: string;
+  timestamp: string;
+  running: boolean;
+  pid: number | null;
+  since: string | null;
+  log_file: string | null;
+  error_file: string | null;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  /** True when it exited because we stopped it. */
+  expected: boolean;
+  /** True when it exited before the start completed. */
+  duringStartup: boolean;
+  uptimeMs: number;
+  /** The last lines it printed (stdout and stderr), for the crash report. */
+  lastLines: string[];
+}
+
+export type ProcessErrorCode = 'ALREADY_RUNNING' | 'NOT_RUNNING' | 'MISSING' | 'START_FAILED';
+
+export class ProcessError extends Error {
+  constructor(
+    readonly code: ProcessErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ProcessError';
+  }
+}
+
+interface ProcessEvents {
+  line: [line: string, stream: 'stdout' | 'stderr'];
+  started: [info: RunInfo];
+  exit: [info: ExitInfo];
+  overlong: [length: number];
+}
+
+const isWindows = process.platform === 'win32';
+const LAST_LINES = 20;
+
+/** `YYYYMMDD_HHMMSS` in local time, as the original names its files. */
+export function fileStamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/**
+ * One child process with a lifecycle: start (checked, logged, ready detection), stop (SIGTERM to its
+ * process group, SIGKILL after a timeout), exit detection (expected or not) with its last lines.
+ */
+export class ManagedProcess extends EventEmitter<ProcessEvents> {
+  state: ProcessState = 'stopped';
+  private child: ChildProcess | undefined;
+  private stopRequested = false;
+  private startedAt = 0;
+  private lastRun: RunInfo | undefined;
+  private lastLines: string[] = [];
+  private exited: Promise<ExitInfo> | undefined;
+
+  constructor(readonly spec: ProcessSpec) {
+    super();
+  }
+
+  private now(): Date {
+    return this.spec.now?.() ?? new Date();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  info(): RunInfo {
+    const running = this.state === 'running' || this.state === 'starting' || this.state === 'stopping';
+    if (this.lastRun) return { ...this.lastRun, running, pid: running ? this.lastRun.pid : null };
+    return { cmd: [this.spec.command, ...this.spec.args], cwd: this.spec.cwd, timestamp: 'n/a', running: false, pid: null, since: null, log_file: null, error_file: null };
+  }
+
+  /** Resolves what will be run; a path that does not exist is "missing", as the original says. */
+  private async resolveCommand(): Promise<string> {
+    const c = this.spec.command;
+    const explicit = path.isAbsolute(c) || c.includes('/') || c.includes('\\');
+    if (explicit) {
+      const abs = path.resolve(this.spec.cwd, c);
+      const st = await fs.stat(abs).catch(() => undefined);
+      if (!st?.isFile()) throw new ProcessError('MISSING', `${abs} missing`);
+      return abs;
+    }
+    const local = path.join(this.spec.cwd, c);
+    const st = await fs.stat(local).catch(() => undefined);
+    return st?.isFile() ? local : c;
+  }
+
+  async start(): Promise<RunInfo> {
+    const { short } = this.spec;
+    if (this.state !== 'stopped') throw new ProcessError('ALREADY_RUNNING', `start command ignored - ${short} already running`);
+    this.state = 'starting';
+    this.stopRequested = false;
+    this.lastLines = [];
+    let out: WriteStream | undefined;
+    let err: WriteStream | undefined;
+    let child: ChildProcess;
+    let exe: string;
+    const started = this.now();
+    const stamp = fileStamp(started);
+    const outFile = path.join(this.spec.logDir, 'session', `output-${stamp}-${this.spec.fileTag}.log`);
+    const errFile = path.join(this.spec.logDir, 'error', `error-${stamp}-${this.spec.fileTag}.log`);
+    try {
+      const cwdStat = await fs.stat(this.spec.cwd).catch(() => undefined);
+      if (!cwdStat?.isDirectory()) throw new ProcessError('MISSING', `${this.spec.cwd} missing (working folder of ${short})`);
+      exe = await this.resolveCommand();
+      await fs.mkdir(path.dirname(outFile), { recursive: true });
+      await fs.mkdir(path.dirname(errFile), { recursive: true });
+      out = createWriteStream(outFile, { flags: 'a' });
+      err = createWriteStream(errFile, { flags: 'a' });
+      child = spawn(exe, [...this.spec.args], {
+        cwd: this.spec.cwd,
+        env: this.spec.env ? { ...process.env, ...this.spec.env } : process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so a stop reaches whatever it started (a wrapper script, wine).
+        detached: !isWindows,
+        windowsHide: true,
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } catch (e) {
+      this.state = 'stopped';
+      out?.end();
+      err?.end();
+      if (e instanceof ProcessError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new ProcessError('MISSING', `${this.spec.command} missing (not in ${this.spec.cwd} nor on PATH)`);
+      throw new ProcessError('START_FAILED', `start command failed - ${(e as Error).message}`);
+    }
+    this.child = child;
+    this.startedAt = started.getTime();
+    this.lastRun = {
+      cmd: [exe, ...this.spec.args],
+      cwd: this.spec.cwd,
+      timestamp: stamp,
+      running: true,
+      pid: child.pid ?? null,
+      since: started.toISOString(),
+      log_file: outFile,
+      error_file: errFile,
+    };
+
+    let ready: () => void = () => {};
+    const readySeen = new Promise<void>((r) => (ready = r));
+    const wire = (stream: NodeJS.ReadableStream, file: WriteStream, name: 'stdout' | 'stderr') => {
+      const splitter = new LineSplitter(
+        (line) => {
+          this.lastLines.push(line);
+          if (this.lastLines.length > LAST_LINES) this.lastLines.shift();
+          if (this.spec.readyPattern?.test(line)) ready();
+          this.emit('line', line, name);
+        },
+        this.spec.maxLineLength ?? 8192,
+        (n) => this.emit('overlong', n),
+      );
+      stream.on('data', (chunk: Buffer) => {
+        file.write(chunk);
+        splitter.push(chunk);
+      });
+      return splitter;
+    };
+    const splitters = [wire(child.stdout!, out, 'stdout'), wire(child.stderr!, err, 'stderr')];
+    // An error event after spawn (a failed kill) must not become an uncaught exception.
+    child.on('error', () => {});
+
+    this.exited = new Promise<ExitInfo>((resolve) => {
+      let finished = false;
+      let code: number | null = null;
+      let signal: string | null = null;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        for (const s of splitters) s.end();
+        out!.end();
+        err!.end();
+        const duringStartup = this.state === 'starting';
+        const info: ExitInfo = {
+          code,
+          signal,
+          expected: this.stopRequested,
+          duringStartup,
+          uptimeMs: this.now().getTime() - this.startedAt,
+          lastLines: [...this.lastLines],
+        };
+        this.state = 'stopped';
+        this.child = undefined;
+        this.emit('exit', info);
+        resolve(info);
+      };
+      child.once('exit', (c, s) => {
+        code = c;
+        signal = s;
+        // 'close' follows once its output is drained; a grandchild holding the pipe must not hold us.
+        setTimeout(finish, 2000).unref();
+      });
+      child.once('close', (c, s) => {
+        code ??= c;
+        signal ??= s;
+        finish();
+      });
+    });
+
+    let graceTimer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((r) => (graceTimer = setTimeout(r, this.spec.startupGraceMs)));
+    const outcome = await Promise.race([readySeen.then(() => 'ready' as const), grace.then(() => 'ready' as const), this.exited.then((e) => e)]);
+    clearTimeout(graceTimer);
+    if (outcome !== 'ready') {
+      const how = outcome.signal ? `signal ${outcome.signal}` : `exit code ${outcome.code}`;
+      const tail = outcome.lastLines.slice(-5).join(' | ');
+      throw new ProcessError('START_FAILED', `start command failed - ${short} exited during start-up (${how})${tail ? `: ${tail}` : ''}`, { lastLines: outcome.lastLines });
+    }
+    this.state = 'running';
+    this.emit('started', this.info());
+    return this.info();
+  }
+
+  /** SIGTERM, then SIGKILL after `stopTimeoutMs`. Resolves once it has exited. */
+  async stop(): Promise<{ forced: boolean; exit: ExitInfo }> {
+    const child = this.child;
+    if (!child || this.state === 'stopped' || !this.exited) {
+      throw new ProcessError('NOT_RUNNING', `stop command ignored - ${this.spec.short} not running`);
+    }
+    const exited = this.exited;
+    this.stopRequested = true;
+    this.state = 'stopping';
+    this.signal(child, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.spec.stopTimeoutMs)));
+    const first = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    if (first !== 'timeout') return { forced: false, exit: first };
+    this.signal(child, 'SIGKILL');
+    return { forced: true, exit: await exited };
+  }
+
+  private signal(child: ChildProcess, sig: 'SIGTERM' | 'SIGKILL'): void {
+    if (child.pid === undefined) return;
+    if (isWindows) {
+      // No graceful signal for a console program on Windows: TerminateProcess, then the whole tree.
+      if (sig === 'SIGTERM') child.kill();
+      else spawnSync('taskkill', ['/pid', String(child.pid), '/T', '/F'], { windowsHide: true });
+      return;
+    }
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      try {
+        child.kill(sig);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}

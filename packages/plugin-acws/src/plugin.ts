@@ -1,0 +1,132 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { API_VERSION, ConfigError, definePlugin, isLoopback, RateLimitedLog } from '@acgateway/core';
+import { acwsCommands } from './commands.js';
+import { AcwsEvents } from './events.js';
+import { GameServer } from './game-server.js';
+import { Grid } from './grid.js';
+import { LineEndpoint } from './line-endpoint.js';
+import { Lobby } from './lobby.js';
+import type { ProcessSpec } from './managed-process.js';
+import { onThisOs, optionsSchema, type AcwsOptions } from './options.js';
+import { publishEvents } from './publisher.js';
+import { ServerConfig } from './server-config.js';
+import { ServerFiles } from './server-files.js';
+import { TrackerServer } from './tracker.js';
+
+export const PLUGIN_VERSION: string = createRequire(import.meta.url)('../package.json').version;
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isArray = (v: unknown): v is string[] => Array.isArray(v);
+
+function processSpec(
+  o: AcwsOptions['acServer'] | AcwsOptions['stracker'],
+  names: { title: string; short: string; fileTag: string },
+  cwd: string,
+  logDir: string,
+  readyPattern?: RegExp,
+): ProcessSpec {
+  const command = onThisOs(o.command, isString);
+  if (!command) throw new ConfigError(`${names.fileTag}.command has no entry for ${process.platform} and no "default"`);
+  return {
+    ...names,
+    command,
+    args: onThisOs(o.args, isArray) ?? [],
+    cwd,
+    env: o.env,
+    logDir,
+    stopTimeoutMs: o.stopTimeoutMs,
+    startupGraceMs: o.startupGraceMs,
+    readyPattern,
+  };
+}
+
+/**
+ * `@acgateway/plugin-acws`: controls an Assetto Corsa dedicated server (acServer, stracker, its
+ * config files, the grid and the lobby) through verbs on the gateway and the original
+ * ac-websocket-server line protocol on its own websocket.
+ */
+export const acws = definePlugin({
+  name: 'acws',
+  apiVersion: API_VERSION,
+  version: PLUGIN_VERSION,
+  description: 'Assetto Corsa server control: process, config files, grid, lobby, tracker, line-command websocket',
+  options: optionsSchema,
+  apply(api, options) {
+    const root = path.resolve(options.root);
+    const logDir = path.resolve(root, options.logDir);
+    const o = options.acws;
+    if (o.enabled && !isLoopback(o.host) && !o.token && !o.readToken) {
+      throw new ConfigError(`acws.host is ${o.host}, not loopback: set acws.token (full control) and/or acws.readToken (read-only), every connection must present one`);
+    }
+    const rate = new RateLimitedLog(5000, () => api.clock.now());
+    const badInput = (kind: string, message: string) => {
+      api.countBadInput(kind);
+      rate.log(kind, (suppressed) => api.logger.warn({ kind, suppressed }, message));
+    };
+
+    const events = new AcwsEvents();
+    const files = new ServerFiles(root, { backupDir: options.backupDir, logDir, onBadInput: badInput });
+    const config = new ServerConfig(files);
+    const lobby = new Lobby(options.lobby, events, api.logger, async () => (await files.readServerCfg()).doc, () => new Date(api.clock.now()));
+    const game = new GameServer({
+      spec: processSpec(options.acServer, { title: 'AC Server', short: 'AC Server', fileTag: 'acServer' }, root, logDir, /^CARS=/),
+      files,
+      config,
+      lobby,
+      events,
+      logger: api.logger,
+      checkPorts: options.acServer.checkPorts,
+      onBadInput: badInput,
+    });
+    const strackerDir = path.resolve(root, options.stracker.cwd);
+    const tracker = options.stracker.enabled
+      ? new TrackerServer({
+          spec: processSpec(options.stracker, { title: 'Stracker', short: 'stracker', fileTag: 'stracker' }, strackerDir, logDir),
+          iniFile: path.join(strackerDir, 'stracker.ini'),
+          events,
+          logger: api.logger,
+          checkPorts: options.stracker.checkPorts,
+          onBadInput: badInput,
+        })
+      : undefined;
+    const grid = new Grid(files, config, events, badInput);
+    const line = o.enabled ? new LineEndpoint({ api, options: o, events, version: PLUGIN_VERSION, badInput }) : undefined;
+
+    const exits = api.metrics.counter('acgateway_acws_process_exits_total', 'acServer/stracker exits, expected (stopped) or not (crashed)', ['process', 'expected']);
+    events.on('process', (e) => {
+      if (e.exit) exits.labels(e.who, String(e.exit.expected)).inc();
+    });
+    publishEvents(api, events, { acServer: () => game.process.info(), stracker: () => tracker?.process.info() });
+
+    for (const cmd of acwsCommands({ game, config, grid, lobby, tracker, line, events, files })) api.addCommand(cmd);
+
+    // Who changed what, refused attempts included (the core logs successful ones only).
+    api.hooks.commandDone.tap(api.name, (call, outcome) => {
+      if (call.command.plugin !== api.name || call.command.access === 'read') return;
+      const who = { endpoint: call.caller.endpoint, role: call.caller.role, remote: call.caller.remote, id: call.caller.id };
+      const err = outcome.error instanceof Error ? outcome.error.message : undefined;
+      api.logger.info({ audit: true, verb: call.verb, line: call.line, caller: who, ok: outcome.ok, ...(err ? { error: err } : {}) }, `acws command "${call.line}" by ${who.endpoint} ${who.id ?? ''} ${who.remote ?? ''}`.trim());
+    });
+
+    api.addSource({
+      name: 'server',
+      async start() {
+        // A missing or broken file is reported now, but does not stop the gateway: the verbs say it again.
+        await config.current().catch((err: Error) => api.logger.error({ root }, `acws: ${err.message}`));
+        if (options.acServer.autoStart) await game.start().catch((err: Error) => api.logger.error(`acws: autoStart of acServer failed: ${err.message}`));
+        if (tracker && options.stracker.autoStart) await tracker.start().catch((err: Error) => api.logger.error(`acws: autoStart of stracker failed: ${err.message}`));
+      },
+      async stop() {
+        await tracker?.shutdown();
+        await game.shutdown();
+      },
+      status() {
+        return { state: game.process.state, acServer: game.process.state, stracker: tracker?.process.state ?? 'disabled', root };
+      },
+    });
+    if (line) api.addEndpoint(line);
+  },
+});
+
+export default acws;

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { CommandError } from '@acgateway/core';
+import type { Logger } from 'pino';
+import type { AcwsEvents } from './events.js';
+import { IniSyntaxError, parseAcIni } from './formats/ac-ini.js';
+import { processCommandError } from './game-server.js';
+import { ManagedProcess, type ProcessSpec, type RunInfo } from './managed-process.js';
+import { Serial } from './mutex.js';
+import { firstBusyPort } from './port-check.js';
+
+export interface TrackerDeps {
+  spec: ProcessSpec;
+  /** stracker's own config, e.g. `<root>/stracker/stracker.ini`. */
+  iniFile: string;
+  events: AcwsEvents;
+  logger: Logger;
+  checkPorts: boolean;
+  onBadInput: (kind: string, message: string) => void;
+}
+
+/** stracker (optional): start, stop, restart, status, and exit detection, as for acServer. */
+export class TrackerServer {
+  readonly process: ManagedProcess;
+  private readonly serial = new Serial();
+
+  constructor(private readonly deps: TrackerDeps) {
+    this.process = new ManagedProcess(deps.spec);
+    this.process.on('exit', (exit) => {
+      const what = exit.expected ? 'stopped' : 'crashed';
+      if (what === 'crashed') deps.logger.error({ code: exit.code, signal: exit.signal, lastLines: exit.lastLines }, 'stracker exited unexpectedly');
+      deps.events.emit('process', { who: 'stracker', what, run: this.process.info(), exit });
+    });
+  }
+
+  get running(): boolean {
+    return this.process.state !== 'stopped';
+  }
+
+  status(): { msg: string; stracker?: RunInfo } {
+    if (!this.running) return { msg: 'stracker is NOT running' };
+    const info = this.process.info();
+    return { msg: `stracker is running since ${info.timestamp}`, stracker: info };
+  }
+
+  /** `[STRACKER_CONFIG] listening_port`, checked before a start. */
+  private async listeningPort(): Promise<number | undefined> {
+    const rel = path.relative(path.dirname(this.deps.spec.cwd), this.deps.iniFile).split(path.sep).join('/');
+    let text: string;
+    try {
+      text = await fs.readFile(this.deps.iniFile, 'utf8');
+    } catch {
+      this.deps.onBadInput('file-missing', `${rel} missing`);
+      throw new CommandError('FILE_MISSING', `start command failed - ${rel} missing (stracker needs its stracker.ini)`);
+    }
+    try {
+      const port = Number(parseAcIni(text, rel).get('STRACKER_CONFIG')?.get('listening_port'));
+      return Number.isInteger(port) && port > 0 ? port : undefined;
+    } catch (err) {
+      if (err instanceof IniSyntaxError) {
+        this.deps.onBadInput('ini-malformed', err.message);
+        throw new CommandError('FILE_MALFORMED', `start command failed - ${err.message}`);
+      }
+      throw err;
+    }
+  }
+
+  private async startNow(): Promise<{ msg: string; stracker: RunInfo }> {
+    if (this.running) throw new CommandError('ALREADY_RUNNING', 'start command ignored - stracker already running');
+    const port = await this.listeningPort();
+    if (this.deps.checkPorts) {
+      const busy = await firstBusyPort([{ port, protocol: 'tcp', what: 'listening_port' }]);
+      if (busy) throw new CommandError('PORT_IN_USE', `start command failed - stracker ${busy} is already in use`);
+    }
+    let run: RunInfo;
+    try {
+      run = await this.process.start();
+    } catch (err) {
+      throw processCommandError(err);
+    }
+    this.deps.logger.info({ pid: run.pid, cmd: run.cmd, log: run.log_file }, 'stracker started');
+    this.deps.events.emit('process', { who: 'stracker', what: 'started', run });
+    return { msg: 'Stracker started', stracker: run };
+  }
+
+  private async stopNow(): Promise<{ msg: string; forced: boolean }> {
+    try {
+      const { forced } = await this.process.stop();
+      return { msg: 'Stracker server stopped', forced };
+    } catch (err) {
+      throw processCommandError(err);
+    }
+  }
+
+  start() {
+    return this.serial.run(() => this.startNow());
+  }
+
+  stop() {
+    return this.serial.run(() => this.stopNow());
+  }
+
+  restart() {
+    return this.serial.run(async () => {
+      const wasRunning = this.running;
+      if (wasRunning) await this.stopNow();
+      return { ...(await this.startNow()), msg: 'Stracker restarted', was_running: wasRunning };
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    await this.serial.run(async () => {
+      if (this.running) await this.process.stop().catch(() => {});
+    });
+  }
+}
