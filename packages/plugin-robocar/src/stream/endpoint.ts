@@ -14,10 +14,22 @@ export interface RobocarStreamOptions {
   cors: boolean | string | string[];
 }
 
+export interface StreamFigures {
+  ticks: number;
+  framesSent: number;
+  /** Frames skipped for clients whose connection was still busy, summed over clients. */
+  framesDroppedForSlowClients: number;
+  clients: number;
+  /** Bytes the process holds for the most backed-up websocket client (not yet handed to the OS). */
+  maxClientBufferedBytes: number;
+  /** Bytes waiting in engine.io's queue for the most backed-up client (status and pong are never dropped). */
+  maxClientQueuedBytes: number;
+}
+
 export interface RobocarStream extends Endpoint {
   /** The socket.io server (tests, the demo). */
   readonly io: IoServer;
-  figures(): { ticks: number; framesSent: number; framesDroppedForSlowClients: number; clients: number };
+  figures(): StreamFigures;
 }
 
 /**
@@ -84,6 +96,20 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
     api.publish(TOPICS.status, status, { retain: true });
   };
 
+  const backlog = () => {
+    let maxClientBufferedBytes = 0;
+    let maxClientQueuedBytes = 0;
+    for (const s of io.of('/').sockets.values()) {
+      // engine.io's websocket transport keeps the `ws` socket as `socket`; bufferedAmount is ws's public figure.
+      const ws = (s.conn.transport as unknown as { socket?: { bufferedAmount?: number } }).socket;
+      maxClientBufferedBytes = Math.max(maxClientBufferedBytes, ws?.bufferedAmount ?? 0);
+      let queued = 0;
+      for (const p of (s.conn as unknown as { writeBuffer?: Array<{ data?: string | Buffer }> }).writeBuffer ?? []) queued += p.data?.length ?? 0;
+      maxClientQueuedBytes = Math.max(maxClientQueuedBytes, queued);
+    }
+    return { maxClientBufferedBytes, maxClientQueuedBytes };
+  };
+
   return {
     name: 'stream',
     kind: 'socket.io',
@@ -105,9 +131,9 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
     },
     urls: () => sio.urls(),
     clients: () => sio.clients(),
-    figures: () => ({ ...figures, clients: sio.clients() }),
+    figures: () => ({ ...figures, clients: sio.clients(), ...backlog() }),
     status(): ComponentStatus {
-      return { state: stopTicker ? 'running' : 'stopped', clients: sio.clients(), publishRate: options.publishRate, ...figures };
+      return { state: stopTicker ? 'running' : 'stopped', clients: sio.clients(), publishRate: options.publishRate, ...figures, ...backlog() };
     },
   };
 }

@@ -1,0 +1,119 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import jpeg from 'jpeg-js';
+import { io, type Socket } from 'socket.io-client';
+import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import robocar, { type RobocarOptionsInput } from '@acgateway/plugin-robocar';
+
+export interface Received {
+  event: string;
+  data: any;
+  at: number;
+}
+
+export interface StreamClient {
+  socket: Socket;
+  events: Received[];
+  of(event: string): any[];
+  /** Resolves with the first event (after `after` events of that name) matching the predicate. */
+  next(event: string, predicate?: (d: any) => boolean, timeoutMs?: number): Promise<any>;
+  close(): void;
+}
+
+/** A socket.io client of the robocar stream recording every event it gets. */
+export async function connectClient(url: string, transports: Array<'websocket' | 'polling'> = ['websocket']): Promise<StreamClient> {
+  const u = new URL(url);
+  const socket = io(u.origin, { path: u.pathname, transports, forceNew: true, reconnection: false, timeout: 5000 });
+  const events: Received[] = [];
+  const waiters = new Set<() => void>();
+  socket.onAny((event: string, data: unknown) => {
+    events.push({ event, data, at: Date.now() });
+    for (const w of waiters) w();
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => reject(err));
+  });
+  return {
+    socket,
+    events,
+    of: (event) => events.filter((e) => e.event === event).map((e) => e.data),
+    next: (event, predicate = () => true, timeoutMs = 5000) => {
+      const from = events.length;
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          for (let i = from; i < events.length; i++) {
+            const e = events[i]!;
+            if (e.event === event && predicate(e.data)) {
+              waiters.delete(check);
+              clearTimeout(timer);
+              resolve(e.data);
+              return;
+            }
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no "${event}" event matching within ${timeoutMs} ms (${events.length} events received)`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => socket.close(),
+  };
+}
+
+export interface Robocar {
+  t: TestHost;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A test host running the plugin with its stream on an ephemeral port. */
+export async function startRobocar(options: RobocarOptionsInput = {}): Promise<Robocar> {
+  const t = await createTestHost({ plugins: [robocar({ port: 0, ...options })] });
+  const url = t.urls.endpoints['robocar/stream']![0]!;
+  return { t, url, stop: () => t.stop() };
+}
+
+/** A real JPEG of the given size whose colour depends on `seed` (noise makes it larger). */
+export function makeJpeg(width: number, height: number, seed = 0, noise = 0): Buffer {
+  const data = Buffer.alloc(width * height * 4);
+  let r = seed * 7919 + 1;
+  for (let i = 0; i < width * height; i++) {
+    r = (r * 1103515245 + 12345) & 0x7fffffff;
+    const n = noise ? (r % noise) - noise / 2 : 0;
+    data[i * 4] = (seed * 40 + n) & 0xff;
+    data[i * 4 + 1] = ((i % width) + n) & 0xff;
+    data[i * 4 + 2] = ((i / width) * 2 + n) & 0xff;
+    data[i * 4 + 3] = 0xff;
+  }
+  return jpeg.encode({ data, width, height }, 80).data;
+}
+
+export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'acgw-robocar-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `predicate` every 20 ms until it holds; throws with `what` after `timeoutMs`. */
+export async function waitUntil(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Value of a Prometheus series from the host's /metrics (0 when absent). */
+export async function metric(t: TestHost, series: string): Promise<number> {
+  const text = await (await fetch(t.urls.metrics)).text();
+  for (const line of text.split('\n')) if (line.startsWith(series + ' ')) return Number(line.slice(series.length + 1));
+  return 0;
+}
+
+export const badInput = (kind: string) => `acgateway_bad_input_total{plugin="robocar",kind="${kind}"}`;

@@ -1,0 +1,176 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import jpeg from 'jpeg-js';
+import { readJpegInfo, TOPICS, type FrameMessage } from '@acgateway/plugin-robocar';
+import { connectClient, sleep, startRobocar, waitUntil, type Robocar, type StreamClient } from './helpers.js';
+
+let running: Robocar | undefined;
+const clients: StreamClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await running?.stop();
+  running = undefined;
+});
+
+async function start(options: Parameters<typeof startRobocar>[0]) {
+  running = await startRobocar(options);
+  return running;
+}
+
+async function client(url: string, transports?: Array<'websocket' | 'polling'>) {
+  const c = await connectClient(url, transports);
+  clients.push(c);
+  return c;
+}
+
+const isPeriodic = (d: any) => d && typeof d.timestamp === 'number';
+
+describe('robocar socket.io stream', () => {
+  it('greets a client with the connect status, then sends sensor_data and status with the exact shapes', async () => {
+    const r = await start({ publishRate: 20, camera: { source: 'test-pattern', fps: 20 } });
+    const c = await client(r.url);
+    const frameData = await c.next('sensor_data', (d) => d.camera !== null);
+    const status = await c.next('status', isPeriodic);
+    // The greeting comes first and only once, with no timestamp.
+    expect(c.events[0]).toMatchObject({ event: 'status' });
+    expect(c.events[0]!.data).toStrictEqual({ message: 'Connected to robocar sensor stream', connected: true });
+    expect(c.of('status').filter((d) => 'message' in d)).toHaveLength(1);
+
+    expect(Object.keys(frameData).sort()).toEqual(['camera', 'timestamp']);
+    expect(Object.keys(frameData.camera).sort()).toEqual(['format', 'frame', 'height', 'width']);
+    expect(frameData.camera).toMatchObject({ width: 320, height: 180, format: 'jpeg' });
+    expect(Math.abs(frameData.timestamp - Date.now() / 1000)).toBeLessThan(5);
+    expect(Number.isInteger(frameData.timestamp)).toBe(false); // float seconds, as Python's time.time()
+    const bytes = Buffer.from(frameData.camera.frame, 'base64');
+    expect(bytes.toString('base64')).toBe(frameData.camera.frame); // standard base64, no data-URL prefix
+    expect(readJpegInfo(bytes)).toMatchObject({ width: 320, height: 180 });
+    const pixels = jpeg.decode(bytes, { useTArray: true });
+    expect([pixels.width, pixels.height]).toEqual([320, 180]);
+
+    expect(Object.keys(status).sort()).toEqual(['camera_connected', 'clients_connected', 'timestamp']);
+    expect(status).toMatchObject({ camera_connected: true, clients_connected: 1 });
+  });
+
+  it('sends sensor_data and status at publishRate (counted over a window)', async () => {
+    const r = await start({ publishRate: 20, camera: { source: 'test-pattern', fps: 30 } });
+    const c = await client(r.url);
+    await c.next('sensor_data');
+    const from = c.events.length;
+    await sleep(1500);
+    const window = c.events.slice(from);
+    const sensor = window.filter((e) => e.event === 'sensor_data');
+    const status = window.filter((e) => e.event === 'status');
+    // 20 Hz over 1.5 s = 30 of each; a wide tolerance for a shared machine.
+    expect(sensor.length).toBeGreaterThanOrEqual(20);
+    expect(sensor.length).toBeLessThanOrEqual(36);
+    expect(Math.abs(status.length - sensor.length)).toBeLessThanOrEqual(1);
+    // The camera runs faster than the publish rate, so every tick has a fresh frame.
+    expect(sensor.filter((e) => e.data.camera !== null).length).toBeGreaterThanOrEqual(sensor.length - 2);
+  });
+
+  it('counts clients as they come and go', async () => {
+    const r = await start({ publishRate: 20 });
+    const a = await client(r.url);
+    await a.next('status', (d) => d.clients_connected === 1);
+    const b = await client(r.url, ['polling']);
+    const c = await client(r.url);
+    await a.next('status', (d) => d.clients_connected === 3);
+    await b.next('status', (d) => d.clients_connected === 3);
+    c.close();
+    await a.next('status', (d) => d.clients_connected === 2);
+    b.close();
+    await a.next('status', (d) => d.clients_connected === 1);
+    expect(r.t.host.describe().find((p) => p.name === 'robocar')!.endpoints[0]!.clients).toBe(1);
+  });
+
+  it('answers ping with pong {timestamp}, also to an acknowledgement', async () => {
+    const r = await start({ publishRate: 5 });
+    const c = await client(r.url);
+    const before = Date.now() / 1000;
+    c.socket.emit('ping');
+    const p = await c.next('pong');
+    expect(Object.keys(p)).toEqual(['timestamp']);
+    expect(p.timestamp).toBeGreaterThanOrEqual(before - 1);
+    expect(p.timestamp).toBeLessThanOrEqual(Date.now() / 1000 + 1);
+    const acked = await c.socket.timeout(2000).emitWithAck('ping', { from: 'test' });
+    expect(Object.keys(acked)).toEqual(['timestamp']);
+  });
+
+  it('without a camera sends camera: null and camera_connected: false', async () => {
+    const r = await start({ publishRate: 20 });
+    const c = await client(r.url);
+    const d = await c.next('sensor_data');
+    const s = await c.next('status', isPeriodic);
+    expect(d).toStrictEqual({ timestamp: expect.any(Number), camera: null });
+    expect(s).toStrictEqual({ timestamp: expect.any(Number), camera_connected: false, clients_connected: 1 });
+    expect(await r.t.dispatch('robocar status')).toMatchObject({ camera: null, stream: { clients: 1, publishRate: 20 } });
+  });
+
+  it('serves long-polling clients the same events', async () => {
+    const r = await start({ publishRate: 10, camera: { source: 'test-pattern', width: 160, height: 96 } });
+    const c = await client(r.url, ['polling']);
+    expect(c.socket.io.engine.transport.name).toBe('polling');
+    const d = await c.next('sensor_data', (x) => x.camera !== null);
+    expect(d.camera).toMatchObject({ width: 160, height: 96, format: 'jpeg' });
+    await c.next('status', (x) => x.camera_connected === true);
+  });
+
+  it('publishes frames on robocar/frame and the status on robocar/status', async () => {
+    const r = await start({ publishRate: 10, camera: { source: 'test-pattern', fps: 10 } });
+    const f = await r.t.waitFor<FrameMessage>(TOPICS.frame);
+    expect(Object.keys(f.data).sort()).toEqual(['bytes', 'format', 'frame', 'height', 'seq', 'timestamp', 'width']);
+    expect(f.data).toMatchObject({ width: 320, height: 180, format: 'jpeg' });
+    expect(Buffer.from(f.data.frame, 'base64').length).toBe(f.data.bytes);
+    const s = await r.t.waitFor<any>(TOPICS.status, (m) => m.data.camera_connected === true);
+    expect(Object.keys(s.data).sort()).toEqual(['camera_connected', 'clients_connected', 'timestamp']);
+    expect(r.t.host.bus.last(TOPICS.frame)).toBeDefined();
+    expect(r.t.host.bus.last(TOPICS.status)).toBeDefined();
+  });
+
+  it('honours path and cors options', async () => {
+    const r = await start({ path: '/robocar/', cors: 'http://dash.example', publishRate: 10 });
+    expect(new URL(r.url).pathname).toBe('/robocar/');
+    const res = await fetch(`${r.url}?EIO=4&transport=polling`, { headers: { origin: 'http://dash.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://dash.example');
+    const c = await client(r.url);
+    await c.next('status', isPeriodic);
+  });
+
+  it('gives a slow client the newest frame instead of a growing queue', async () => {
+    const { makeJpeg, tempDir } = await import('./helpers.js');
+    const { writeFile } = await import('node:fs/promises');
+    const tmp = await tempDir();
+    try {
+      // Noisy 640x480 frames (~150 kB, ~200 kB in base64) at 25 Hz fill the socket buffers in a second or two.
+      for (let i = 0; i < 4; i++) await writeFile(`${tmp.dir}/f${i}.jpg`, makeJpeg(640, 480, i, 160));
+      const r = await start({ publishRate: 25, camera: { source: 'folder', path: tmp.dir, fps: 25 } });
+      const slow = await client(r.url);
+      const fast = await client(r.url);
+      await slow.next('sensor_data', (d) => d.camera !== null);
+      const raw = (slow.socket.io.engine.transport as any).ws._socket as import('node:net').Socket;
+      const status = async () => ((await r.t.dispatch('robocar status')) as any).stream;
+      const before = await status();
+      const fastBefore = fast.of('sensor_data').length;
+      const pausedAt = Date.now() / 1000;
+      raw.pause();
+      await sleep(2500);
+      const mid = await status();
+      const resumedAt = Date.now() / 1000;
+      // The server skipped frames for the paused client instead of queueing them...
+      expect(mid.framesDroppedForSlowClients - before.framesDroppedForSlowClients).toBeGreaterThan(10);
+      // ...so the process holds about one frame for it, not the ~12 MB sent meanwhile.
+      expect(mid.maxClientBufferedBytes).toBeLessThan(1_000_000);
+      expect(mid.maxClientQueuedBytes).toBeLessThan(1_000_000);
+      // The other client was not held back.
+      expect(fast.of('sensor_data').length - fastBefore).toBeGreaterThan(25);
+      raw.resume();
+      // Once reading again, the slow client gets current frames (what the OS had buffered drains first).
+      await slow.next('sensor_data', (d) => d.camera !== null && Date.now() / 1000 - d.timestamp < 0.5, 8000);
+      const fromPause = slow.of('sensor_data').filter((d) => d.timestamp >= pausedAt && d.timestamp <= resumedAt);
+      expect(fromPause.length).toBeLessThan(mid.ticks - before.ticks);
+    } finally {
+      await tmp.remove();
+    }
+  });
+});
