@@ -59,11 +59,12 @@ export function createFeedEndpoint(api: PluginApi, options: FeedOptions, source:
 
   const tick = (): void => {
     const player = source.currentPlayer();
-    const state = player ? 'sending' : source.currentStatus().reason;
+    const status = source.currentStatus();
+    const state = player ? 'sending' : status.state;
     if (state !== lastState) {
       lastState = state;
       if (player) api.logger.info({ clients: endpoint.clients() }, 'rF2 feed: sending the player\'s data');
-      else api.logger.info({ clients: endpoint.clients(), reason: state }, 'rF2 feed: no player data to send; clients stay connected');
+      else api.logger.info({ clients: endpoint.clients(), state, reason: status.reason }, 'rF2 feed: no player data to send; clients stay connected');
     }
     if (!player || endpoint.wss.clients.size === 0) return;
     const frame = Buffer.from(JSON.stringify(player.feed));

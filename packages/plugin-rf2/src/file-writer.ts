@@ -35,19 +35,23 @@ export class Rf2FileWriter {
   }
 
   /**
-   * Creates both files, full size, holding the current images. An existing file is unlinked first
-   * rather than truncated in place: a reader that has it mapped must never see it shrink.
+   * Creates both files, full size, holding the current images (fill them first through `images` to
+   * start with data). Each file is written under a temporary name and renamed into place, so a reader
+   * never finds it half made, and an existing file is replaced, never truncated: a reader that has it
+   * mapped must not see it shrink.
    */
   open(): this {
     fs.mkdirSync(this.options.dir, { recursive: true });
     for (const type of TYPES) {
       this.closeOne(type);
-      fs.rmSync(this.paths[type], { force: true });
-      const fd = fs.openSync(this.paths[type], 'wx+');
+      const file = this.paths[type];
+      const temp = path.join(this.options.dir, `.${path.basename(file)}.${process.pid}.tmp`);
+      const fd = fs.openSync(temp, 'w+');
       const size = this.options.sizes?.[type] ?? BUFFERS[type].mappingBytes;
       const image = this.images.image(type);
       fs.writeSync(fd, image, 0, Math.min(size, image.length), 0);
       if (size > image.length) fs.ftruncateSync(fd, size);
+      fs.renameSync(temp, file);
       this.fds[type] = fd;
     }
     return this;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Host } from '@acgateway/core';
 import type { LogRecord } from '@acgateway/core/testing';
-import type { ScoringInput, TelemetryInput, TelemetryVehicleInput, VehicleScoringInput } from '@acgateway/plugin-rf2';
+import type { Rf2FileWriter, ScoringInput, TelemetryInput, TelemetryVehicleInput, VehicleScoringInput } from '@acgateway/plugin-rf2';
 
 export function tempDir(): { dir: string; remove(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acgw-rf2-'));
@@ -53,4 +53,11 @@ export function field(overrides: { player?: Partial<TelemetryVehicleInput> } = {
     telemetry: { vehicles: tel },
     scoring: { trackName: 'Spa', session: 10, gamePhase: 5, inRealtime: true, playerName: 'Tomáš Novák', lapLengthM: 7004, endTimeS: 3600, currentTimeS: 120, vehicles: sco },
   };
+}
+
+/** Creates the files already holding a field, as a running game would present them. */
+export function openWith(writer: Rf2FileWriter, f = field()): Rf2FileWriter {
+  writer.images.writeScoring(f.scoring);
+  writer.images.writeTelemetry(f.telemetry);
+  return writer.open();
 }

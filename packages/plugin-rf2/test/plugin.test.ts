@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestHost, type TestHost } from '@acgateway/core/testing';
 import rf2, { Rf2FileWriter, type FeedMessage, type Rf2Options, type StatusMessage, type TelemetryVehicle, type VehiclesMessage, type ScoringMessage } from '@acgateway/plugin-rf2';
-import { badInput, field, metricSum, sleep, tempDir, until, warnings } from './helpers.js';
+import { badInput, field, metricSum, openWith, sleep, tempDir, until, warnings } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let t: TestHost | undefined;
@@ -34,15 +34,10 @@ async function waitStatus(h: TestHost, state: StatusMessage['state'], from = 0, 
   return statuses(h).slice(from).find((s) => s.state === state)!;
 }
 
-function writeField(w: Rf2FileWriter, f = field()): void {
-  w.writeScoring(f.scoring);
-  w.writeTelemetry(f.telemetry);
-}
 
 describe('rf2 plugin', () => {
   it('publishes the player, telemetry of every vehicle, scoring and a retained status from mapped files', async () => {
-    writer.open();
-    writeField(writer);
+    openWith(writer);
     const h = await start();
     const status = await waitStatus(h, 'connected');
     expect(status).toMatchObject({ reader: 'mmap', reason: 'player "Tomáš Novák" (mID 5) in Porsche 911 GT3 R #5' });
@@ -82,8 +77,7 @@ describe('rf2 plugin', () => {
   });
 
   it('publishes scoring at most 5 times a second and telemetry only for new frames', async () => {
-    writer.open();
-    writeField(writer);
+    openWith(writer);
     const h = await start();
     await waitStatus(h, 'connected');
     const s0 = h.published('rf2/scoring').length;
@@ -110,8 +104,7 @@ describe('rf2 plugin', () => {
     const first = await waitStatus(h, 'not_running');
     expect(first.reason).toContain('$rFactor2SMMP_Telemetry$ does not exist');
     expect(h.published('rf2/player')).toHaveLength(0);
-    writer.open();
-    writeField(writer);
+    openWith(writer);
     await waitStatus(h, 'connected');
     const seen = statuses(h).length;
     writer.remove();
@@ -119,9 +112,7 @@ describe('rf2 plugin', () => {
     expect(gone.reason).toContain('does not exist');
     await expect(h.dispatch('rf2 player')).rejects.toMatchObject({ code: 'NOT_RUNNING' });
     const again = statuses(h).length;
-    writer.open();
-    const f = field({ player: { gear: 5 } });
-    writeField(writer, f);
+    openWith(writer, field({ player: { gear: 5 } }));
     await waitStatus(h, 'connected', again);
     await h.waitFor<FeedMessage>('rf2/player', (m) => m.data.gear === 5);
     // One log line per state change, not one per poll.
@@ -178,8 +169,7 @@ describe('rf2 plugin', () => {
   });
 
   it('publishes NaN and infinite floats as null, never as invalid JSON', async () => {
-    writer.open();
-    writeField(writer, field({ player: { throttle: NaN, brake: Infinity, rpm: -Infinity, fuelL: NaN } }));
+    openWith(writer, field({ player: { throttle: NaN, brake: Infinity, rpm: -Infinity, fuelL: NaN } }));
     const h = await start();
     const player = await h.waitFor<FeedMessage>('rf2/player');
     expect(player.data).toMatchObject({ throttle: null, brake: null });
@@ -193,8 +183,7 @@ describe('rf2 plugin', () => {
   });
 
   it('never publishes a buffer that stays torn for seconds, warns rate-limited, and resumes', async () => {
-    writer.open();
-    writeField(writer);
+    openWith(writer);
     const h = await start();
     await waitStatus(h, 'connected');
     await h.waitFor('rf2/telemetry');
