@@ -159,6 +159,12 @@ export class Rf2Simulator {
     }
   }
 
+  /** Writes the current state now (telemetry, and scoring when due); `start()` does this at `hz`. */
+  write(): void {
+    if (!this.writer.isOpen) this.writer.open();
+    this.writeFrame(false);
+  }
+
   /** Cars by place, for a demo's console. */
   state(): SimulatorCarState[] {
     return this.byPlace().map((c, i) => ({ id: c.id, driverName: c.driverName, isPlayer: c.isPlayer, place: i + 1, laps: c.laps, speedKmh: Math.round(c.speed * 3.6) }));
