@@ -120,7 +120,7 @@ export class MjpegHttpCamera implements CameraSource {
           this.fail(attempt, `garbage from ${this.description}: ${message}`);
         }
       });
-      res.on('error', (err) => this.fail(attempt, `${this.description}: ${err.message}`));
+      res.on('error', (err) => this.fail(attempt, `${this.description}: the stream broke off (${err.message})`));
       res.on('close', () => this.fail(attempt, `${this.description} closed the stream`));
     });
   }
