@@ -43,7 +43,8 @@ export const LOG_PATTERNS = {
   lobbyCalling: /^CALLING (.*)$/,
   lobbyConnected: /^CONNECTED TO LOBBY\s*$/,
   lobbyPing: /^SENDING (.*lobby\.ashx\/ping.*)$/,
-  lobbyError: /^ERROR.*REGISTER.*LOBBY\s*$/,
+  // Both failure texts seen in logs; the original anchored at LOBBY$ and so missed the first.
+  lobbyError: /^ERROR.*REGISTER.*LOBBY/,
 } as const;
 
 export interface DriverJoin {

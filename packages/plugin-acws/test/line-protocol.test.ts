@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createTestHost } from '@acgateway/core/testing';
+import acws from '@acgateway/plugin-acws';
+import { LineClient, isError, isMsg, startRig, tempDir, type Rig } from './helpers.js';
+
+describe('line protocol endpoint', () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig();
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  it('welcomes with the version and bound address, then asks for a logon', async () => {
+    const c = await rig.line({ logon: false });
+    const port = new URL(rig.lineUrl).port;
+    expect(c.messages[0].data.msg).toMatch(new RegExp(`^Welcome to the Assetto Corsa WebSocket server version \\d+\\.\\d+\\.\\d+ running at 127\\.0\\.0\\.1:${port}$`));
+    // Pretty-printed with an indent of 4, as the original.
+    expect(c.raw[0]).toContain('\n    "data": {\n        "msg"');
+    const refused = await c.cmd('server info');
+    expect(refused.error.msg).toMatch(/^Command ignored - client not compatible with PROTOCOL version: 0\.1/);
+    const old = await c.cmd('logon: {"username": "x", "password": "y", "protocol": "0.0.9"}');
+    expect(old.error.msg).toMatch(/not compatible with PROTOCOL version: 0\.1 \(client sent 0\.0\.9\)/);
+    const bad = await c.cmd('logon: {"protocol": ');
+    expect(bad.error.msg).toMatch(/^logon: invalid JSON/);
+    const n = c.messages.length;
+    c.send('logon: {"username": "mark", "password": "ignored", "protocol": "0.7"}');
+    const info = await c.cmd('server info');
+    expect(c.messages.length).toBe(n + 1); // the logon itself got no reply
+    expect(info.data.server.track).toBe(rig.sandbox.track);
+  });
+
+  it('answers every read verb in the original shapes', async () => {
+    const c = await rig.line();
+    const info = (await c.cmd('server info')).data.server;
+    expect(info).toMatchObject({
+      directory: rig.sandbox.root,
+      child_ini_file: 'cfg/server_cfg.ini',
+      child_title: 'AC Server',
+      child_short: 'AC Server',
+      is_optional: false,
+      version: 'n/a',
+      timestamp: 'n/a',
+      name: 'acgateway sandbox',
+      track: 'magione',
+      cars: 'ks_mazda_mx5_cup;bmw_m3_e30',
+      http_port: String(rig.sandbox.ports.http),
+      tcp_port: String(rig.sandbox.ports.game),
+      udp_port: String(rig.sandbox.ports.game),
+      drivers: {},
+      running: false,
+      lobby: { connected: false, since: null, url_register: null, url_ping: null },
+    });
+    expect(Object.keys(info.entries)).toEqual(['0', '1', '2', '3', '4']);
+
+    const entries = (await c.cmd('server entries')).data.entries;
+    expect(entries['4']).toEqual({
+      car_id: 'CAR_4', model: 'ks_mazda_mx5_cup', skin: '00_official', spectator_mode: '0', drivername: '#5 Emil Eriksen', team: '', guid: '76561198000000005', ballast: '0', restrictor: '0',
+    });
+    expect((await c.cmd('server sessions')).data.sessions).toEqual({
+      Practice: { type: 'Practice', laps: 0, time: 10, msg: '', active: false },
+      Qualify: { type: 'Qualify', laps: 0, time: 10, msg: '', active: false },
+      Race: { type: 'Race', laps: 5, time: 0, msg: '', active: false },
+    });
+    expect((await c.cmd('server drivers')).data).toEqual({ drivers: {} });
+    expect((await c.cmd('grid entries')).data.entries['1']).toBe('ks_mazda_mx5_cup Alice Archer (76561198000000001)');
+    expect((await c.cmd('lobby info')).data.lobby).toEqual({ connected: false, since: null, url_register: null, url_ping: null });
+    expect((await c.cmd('tracker status')).data).toEqual({ msg: 'stracker is NOT running' });
+  });
+
+  it('never stays silent: unknown, single-word, empty and overlong messages get an error', async () => {
+    const c = await rig.line();
+    expect((await c.cmd('hello world')).error.msg).toBe('Received unrecognised message: hello world');
+    expect((await c.cmd('server')).error.msg).toBe('Received unrecognised message: server');
+    expect((await c.cmd('server bogus')).error.msg).toMatch(/^unknown command "server bogus"; did you mean: /);
+    expect((await c.cmd('grid starting')).error.msg).toMatch(/unknown command "grid starting"/);
+    expect((await c.cmd('lobby nonsense')).error.msg).toMatch(/unknown command "lobby nonsense"/);
+    expect((await c.cmd('tracker foo')).error.msg).toMatch(/unknown command "tracker foo"/);
+    expect((await c.cmd('shutdown later')).error.msg).toMatch(/<when> must be one of now, got "later"/);
+    expect((await c.cmd('server session PRACTICE laps')).error.msg).toMatch(/^Failed to parse arguments to set command: "laps" needs a number/);
+    expect((await c.cmd('server session RACE time')).error.msg).toMatch(/"time" needs a number/);
+    expect((await c.cmd('server session SPRINT enable')).error.msg).toMatch(/<session> must be one of PRACTICE, QUALIFY, RACE, got "SPRINT"/);
+    expect((await c.cmd('server configuration')).error.msg).toMatch(/missing <write\|reload>|missing <action>/);
+    expect((await c.cmd('   ')).error.msg).toMatch(/^Received empty message/);
+    const long = `server info ${'x'.repeat(2000)}`;
+    expect((await c.cmd(long)).error.msg).toBe('Command too long: 2012 characters, at most 1024');
+    // A binary frame is read as UTF-8 text, as the original did.
+    expect((await c.cmd(Buffer.from('server sessions') as unknown as string)).data.sessions.Race.laps).toBe(5);
+    // Still connected and answering after all that.
+    expect((await c.cmd('lobby info')).data.lobby.connected).toBe(false);
+    expect(c.closed).toBeUndefined();
+    const metrics = await (await fetch(rig.t.urls.metrics)).text();
+    expect(metrics).toMatch(/acgateway_bad_input_total\{plugin="acws",kind="unrecognised"\} 2/);
+    expect(metrics).toMatch(/acgateway_bad_input_total\{plugin="acws",kind="line-too-long"\} 1/);
+    expect(metrics).toMatch(/acgateway_bad_input_total\{plugin="acws",kind="bad-command"\} \d+/);
+  });
+
+  it('a bare newline is dropped silently, as the original does', async () => {
+    const c = await rig.line();
+    const n = c.messages.length;
+    c.send('\n');
+    const r = await c.cmd('lobby info');
+    expect(c.messages.length).toBe(n + 1);
+    expect(r.data.lobby).toBeDefined();
+  });
+
+  it('a frame larger than maxPayload closes that connection only', async () => {
+    const c = await rig.line();
+    c.send('x'.repeat(70 * 1024));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.closed?.code).toBe(1009);
+    const d = await rig.line();
+    expect((await d.cmd('lobby info')).data.lobby).toBeDefined();
+  });
+
+  it('shutdown now closes the line endpoint and tells every client; the gateway keeps working', async () => {
+    const a = await rig.line();
+    const b = await rig.line();
+    const reply = await a.cmd('shutdown now');
+    const port = new URL(rig.lineUrl).port;
+    expect(reply.data.msg).toBe(`Shutting down the WebSocket server running at 127.0.0.1:${port}`);
+    await b.waitFor(isMsg(/^Shutting down/));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.closed).toBeDefined();
+    expect(b.closed).toBeDefined();
+    await expect(LineClient.connect(rig.lineUrl)).rejects.toThrow();
+    const g = await rig.gateway();
+    expect((await g.cmd('server sessions')).data.sessions.Race.laps).toBe(5);
+    expect((await g.cmd('shutdown now')).error.message).toMatch(/not running/);
+  });
+});
+
+describe('line protocol security', () => {
+  it('with tokens (required on loopback too): no token is refused, the read token gets a read-only role without addresses', async () => {
+    const rig = await startRig({ plugin: { acws: { port: 0, token: 'admin-secret-1', readToken: 'read-secret-1', requireToken: true } } });
+    try {
+      await expect(LineClient.connect(rig.lineUrl)).rejects.toThrow(/401/);
+      await expect(LineClient.connect(`${rig.lineUrl}?token=wrong-token`)).rejects.toThrow(/401/);
+      const reader = await rig.line({ headers: { authorization: 'Bearer read-secret-1' } });
+      const info = (await reader.cmd('server info')).data.server;
+      expect(info.directory).toBeUndefined();
+      expect(info.track).toBe('magione');
+      for (const verb of ['server start', 'server stop', 'grid finish', 'grid save', 'server configuration write', 'server session RACE laps 3', 'lobby restart', 'tracker start', 'shutdown now']) {
+        const r = await reader.cmd(verb);
+        expect(r.error.msg, verb).toMatch(/changes things and needs a full-control token; this connection is read-only/);
+      }
+      const admin = await LineClient.connect(`${rig.lineUrl}?token=admin-secret-1`);
+      expect((await admin.cmd('server session RACE laps 3')).data.msg).toBe('Set RACE to 3 laps');
+      admin.close();
+      // Refused attempts and changes are both in the audit log, with who asked.
+      const audit = rig.t.logs.filter((l) => l.audit === true);
+      expect(audit.some((l) => l.verb === 'server start' && l.ok === false && (l.caller as any).role === 'read' && (l.caller as any).remote === '127.0.0.1')).toBe(true);
+      expect(audit.some((l) => l.verb === 'server session' && l.ok === true && (l.caller as any).role === 'admin' && /acws-\d+:tester/.test((l.caller as any).id))).toBe(true);
+    } finally {
+      await rig.stop();
+    }
+  });
+
+  it('refuses to listen off loopback without a token', async () => {
+    const tmp = await tempDir();
+    try {
+      await expect(createTestHost({ plugins: [acws({ root: tmp.dir, acws: { host: '0.0.0.0', port: 0 } })] })).rejects.toThrow(/acws.host is 0.0.0.0, not loopback: set acws.token/);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  it('off loopback with a token, every connection must present it', async () => {
+    const rig = await startRig({ plugin: { acws: { host: '0.0.0.0', port: 0, token: 'admin-secret-2' } } });
+    try {
+      const url = rig.lineUrl.replace('localhost', '127.0.0.1');
+      await expect(LineClient.connect(url)).rejects.toThrow(/401/);
+      const c = await LineClient.connect(url, { headers: { authorization: 'Bearer admin-secret-2' } });
+      expect((await c.cmd('lobby info')).data.lobby).toBeDefined();
+      c.close();
+    } finally {
+      await rig.stop();
+    }
+  });
+});
+
+describe('bad options', () => {
+  it('an unknown option key is a clear config error', async () => {
+    await expect(createTestHost({ plugins: [acws({ nope: 1 } as never)] })).rejects.toThrow(/acws.*nope|Unrecognized key/);
+  });
+});
+
+void WebSocket;
+void isError;
