@@ -1,0 +1,220 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { API_VERSION, definePlugin, RateLimitedLog, type PluginApi } from '@acgateway/core';
+import { AcUdpClient } from '../client/client.js';
+import { formatDecodeError } from '../protocol/decode.js';
+import { EVENT_NAMES, PROTOCOL_VERSION } from '../protocol/ids.js';
+import type { AcspEvent, DecodeError } from '../protocol/types.js';
+import { Direction } from '../record/format.js';
+import { Recorder } from '../record/recorder.js';
+import { loadReplay, Replayer } from '../record/replay.js';
+import { optionsSchema, type AcudpOptions } from './options.js';
+import { acVerbs } from './verbs.js';
+
+const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/**
+ * The Assetto Corsa dedicated server UDP plugin as a gateway plugin: every event on
+ * `acudp/<event>`, the tracked state retained on `acudp/state`, `ac ...` verbs, record and replay.
+ */
+export const acudp = definePlugin({
+  name: 'acudp',
+  apiVersion: API_VERSION,
+  version,
+  description: 'Assetto Corsa dedicated server UDP plugin protocol: events, state, commands, record and replay',
+  options: optionsSchema,
+  apply(api, options) {
+    new AcudpPlugin(api, options).register();
+  },
+});
+
+class AcudpPlugin {
+  private readonly client: AcUdpClient;
+  private readonly topics = new Map<string, string>(EVENT_NAMES.map((n) => [n, `acudp/${n}`]));
+  private readonly badLog = new RateLimitedLog(5000);
+  private readonly decodeErrors;
+  private readonly datagrams;
+  private recorder: Recorder | undefined;
+  private replayer: Replayer | undefined;
+  private stateDirty = false;
+  private intervalMs: number | undefined;
+  private lastEventAt = 0;
+  private versionWarned = false;
+  private mode: 'udp' | 'replay';
+
+  constructor(
+    private readonly api: PluginApi,
+    private readonly options: AcudpOptions,
+  ) {
+    this.mode = options.replay ? 'replay' : 'udp';
+    this.intervalMs = options.realtimeIntervalMs;
+    this.client = new AcUdpClient({
+      listenPort: options.listenPort,
+      listenHost: options.listenHost,
+      serverHost: options.serverHost,
+      serverPort: options.serverPort,
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
+    this.decodeErrors = api.metrics.counter('acudp_decode_errors_total', 'ACSP datagrams that could not be decoded, per reason', ['reason']);
+    this.datagrams = api.metrics.counter('acudp_datagrams_total', 'ACSP datagrams received (or replayed)');
+  }
+
+  register(): void {
+    const { api, client } = this;
+    client.on('event', (e) => this.onEvent(e));
+    client.on('decode_error', (e, datagram) => this.onDecodeError(e, datagram));
+    client.on('trailing_bytes', (e, extra) => this.onTrailing(e, extra));
+    client.on('listener_error', (err, e) => api.logger.error({ err, type: e.type }, 'an acudp event handler threw'));
+    client.on('sent', (cmd, buf) => {
+      if (cmd.type === 'realtimepos_interval') this.intervalMs = cmd.intervalMs;
+      this.recorder?.write(Direction.ToServer, buf);
+    });
+    client.on('error', (err) => api.logger.warn({ err: err.message }, 'acudp socket error'));
+    api.addSource({
+      name: this.mode,
+      start: () => this.start(),
+      stop: () => this.stop(),
+      status: () => this.status(),
+    });
+    const replaying = () => (this.mode === 'replay' ? `acudp is replaying ${this.options.replay!.file}: there is no AC server to send commands to` : undefined);
+    for (const verb of acVerbs(client, replaying, () => this.snapshot())) api.addCommand(verb);
+  }
+
+  private async start(): Promise<void> {
+    const { api, client, options } = this;
+    if (options.record) {
+      this.recorder = new Recorder(path.resolve(options.record.file));
+      await this.recorder.open();
+      client.on('datagram', (buf) => this.recorder?.write(Direction.ToPlugin, buf));
+      api.logger.info({ file: this.recorder.file }, 'acudp recording datagrams');
+    }
+    if (options.replay) {
+      const r = options.replay;
+      const source = await loadReplay(path.resolve(r.file), { gapMs: r.gapMs });
+      if (source.problem) {
+        api.countBadInput('replay_file');
+        api.logger.warn({ file: source.file }, `acudp replay: ${source.problem}`);
+      }
+      this.replayer = new Replayer(source, {
+        speed: r.speed,
+        loop: r.loop,
+        onDatagram: (bytes) => client.feed(bytes),
+        onPassEnd: (pass) => {
+          this.publishReplay();
+          api.logger.info({ file: source.file, pass, played: this.replayer?.played }, 'acudp replay pass ended');
+        },
+      });
+      this.replayer.start();
+      this.publishReplay();
+      api.logger.info({ file: source.file, format: source.format, datagrams: source.datagrams.length, speed: r.speed }, 'acudp replaying');
+      return;
+    }
+    const where = await client.listen();
+    api.logger.info({ listen: `${where.address}:${where.port}`, server: `${options.serverHost}:${options.serverPort}` }, 'acudp listening for AC server events');
+    if (this.intervalMs !== undefined) this.sendInterval();
+    // A plugin started after the server learns the running session without waiting for the next one.
+    client.getSessionInfo(-1).catch((err: Error) => api.logger.info(`acudp: no answer to the start-up session request yet (${err.message}); waiting for the server`));
+    this.publishState();
+  }
+
+  private async stop(): Promise<void> {
+    this.replayer?.stop();
+    await this.client.close();
+    if (this.recorder) {
+      const rec = this.recorder;
+      this.recorder = undefined;
+      const backup = await rec.close();
+      this.api.logger.info({ file: rec.file, records: rec.stats.records, dropped: rec.stats.dropped, backup }, 'acudp recording saved');
+    }
+  }
+
+  private sendInterval(): void {
+    const ms = this.intervalMs;
+    if (ms === undefined || this.mode === 'replay') return;
+    this.client.setRealtimeInterval(ms).catch((err: Error) => this.api.logger.warn(`acudp: could not send the realtime interval: ${err.message}`));
+  }
+
+  private onEvent(e: AcspEvent): void {
+    this.lastEventAt = Date.now();
+    this.datagrams.inc();
+    this.api.publish(this.topics.get(e.type)!, e);
+    switch (e.type) {
+      case 'car_update':
+        return;
+      case 'new_session':
+        // The server-manager habit: ask again at each session, in case the server forgot.
+        this.sendInterval();
+        this.checkVersion(e.protocolVersion);
+        break;
+      case 'version':
+      case 'session_info':
+        this.checkVersion(e.protocolVersion);
+        break;
+      default:
+        break;
+    }
+    this.publishState();
+  }
+
+  private checkVersion(v: number): void {
+    if (v === PROTOCOL_VERSION || this.versionWarned) return;
+    this.versionWarned = true;
+    this.api.logger.warn(`acudp: the server speaks protocol version ${v}; this plugin knows version ${PROTOCOL_VERSION}: messages may be misread`);
+  }
+
+  private onDecodeError(e: DecodeError, datagram: Buffer): void {
+    this.datagrams.inc();
+    this.decodeErrors.labels(e.reason).inc();
+    this.api.countBadInput(`datagram_${e.reason}`);
+    this.badLog.log(`decode:${e.reason}`, (suppressed) =>
+      this.api.logger.warn(
+        { reason: e.reason, id: e.id, offset: e.offset, bytes: datagram.length, head: datagram.subarray(0, 32).toString('hex'), suppressed },
+        `acudp: skipped a datagram: ${formatDecodeError(e)}`,
+      ),
+    );
+  }
+
+  private onTrailing(e: AcspEvent, extra: number): void {
+    this.api.countBadInput('datagram_trailing_bytes');
+    this.badLog.log('trailing', (suppressed) => this.api.logger.warn({ type: e.type, extra, suppressed }, `acudp: ${e.type} had ${extra} bytes left over (a newer protocol or another server?); the event was kept`));
+  }
+
+  /** Coalesced: a burst of events (a replay flat out) publishes the state once per turn of the event loop. */
+  private publishState(): void {
+    if (this.stateDirty) return;
+    this.stateDirty = true;
+    setImmediate(() => {
+      this.stateDirty = false;
+      this.api.publish('acudp/state', this.snapshot(), { retain: true });
+    });
+  }
+
+  private publishReplay(): void {
+    const r = this.replayer;
+    if (!r) return;
+    this.api.publish(
+      'acudp/replay',
+      { file: r.source.file, format: r.source.format, speed: this.options.replay!.speed, loop: this.options.replay!.loop, total: r.source.datagrams.length, played: r.played, passes: r.passes, done: r.done },
+      { retain: true },
+    );
+  }
+
+  private snapshot() {
+    return { mode: this.mode, ...this.client.state.snapshot() };
+  }
+
+  private status() {
+    const s = this.client.stats;
+    const base = { datagrams: s.datagrams, events: s.events, decodeErrors: s.decodeErrors, lastEventAt: this.lastEventAt || null };
+    if (this.mode === 'replay') {
+      const r = this.replayer;
+      return { state: r ? (r.done ? 'done' : 'replaying') : 'stopped', file: this.options.replay!.file, played: r?.played ?? 0, total: r?.source.datagrams.length ?? 0, ...base };
+    }
+    return {
+      state: this.client.listening ? 'listening' : 'stopped',
+      listenPort: this.client.port,
+      server: `${this.client.options.serverHost}:${this.client.options.serverPort}`,
+      ...base,
+    };
+  }
+}

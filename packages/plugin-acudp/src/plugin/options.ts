@@ -1,0 +1,40 @@
+import { z } from '@acgateway/core';
+
+const port = (what: string) => z.number().int().min(0, `${what} must be 0 to 65535`).max(65535, `${what} must be 0 to 65535`);
+
+export const replaySchema = z
+  .object({
+    /** A recording made with `record`, or a raw capture (UDP payloads end to end, like acudpclient's `ac_out`). Relative paths: from the working folder. */
+    file: z.string().min(1),
+    /** 1 = original timing, 10 = ten times faster, 'max' = flat out. */
+    speed: z.union([z.number().positive(), z.literal('max')]).default(1),
+    /** Start again at the end. */
+    loop: z.boolean().default(false),
+    /** Spacing of a raw capture's messages at speed 1 (it has no times), ms. */
+    gapMs: z.number().nonnegative().default(100),
+  })
+  .strict();
+
+export const optionsSchema = z
+  .object({
+    /** Port the AC server sends events to (its `UDP_PLUGIN_ADDRESS` port). 0 = ephemeral. */
+    listenPort: port('listenPort').default(12000),
+    /** Address to bind; default 127.0.0.1 when serverHost is loopback, else 0.0.0.0. */
+    listenHost: z.string().min(1).optional(),
+    /** The AC server's host, where commands go. */
+    serverHost: z.string().min(1).default('127.0.0.1'),
+    /** The server's `UDP_PLUGIN_LOCAL_PORT`. */
+    serverPort: port('serverPort').default(11000),
+    /** Ask for CAR_UPDATEs at this interval (ms) at start and at every new session; unset = do not ask, 0 = off. */
+    realtimeIntervalMs: z.number().int().min(0).max(65535).optional(),
+    /** How long `ac session` / `ac car` wait for the server's answer, ms. */
+    requestTimeoutMs: z.number().int().positive().default(2000),
+    /** Replay a file instead of listening to a server (commands are then refused). */
+    replay: replaySchema.optional(),
+    /** Record every datagram (both directions) to this file (format in the README). */
+    record: z.object({ file: z.string().min(1) }).strict().optional(),
+  })
+  .strict();
+
+export type AcudpOptions = z.output<typeof optionsSchema>;
+export type AcudpOptionsInput = z.input<typeof optionsSchema>;

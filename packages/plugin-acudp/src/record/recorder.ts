@@ -1,0 +1,91 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { WriteStream } from 'node:fs';
+import { encodeFileHeader, encodeRecord, type Direction } from './format.js';
+
+export interface RecorderOptions {
+  /** Memory bound of what waits for the disk; beyond it datagrams are dropped and counted. Default 16 MiB. */
+  maxPendingBytes?: number;
+  now?: () => number;
+}
+
+/**
+ * Streams datagrams to a recording. It writes a temp file beside the target and, on close,
+ * flushes it to disk and renames it over the target (the previous file is kept as
+ * `<name>.<timestamp>.bak`): a reader never sees a half-written recording under the target name.
+ */
+export class Recorder {
+  private stream: WriteStream | undefined;
+  private handle: fs.FileHandle | undefined;
+  private tmp = '';
+  private startedAt = 0;
+  private started = 0;
+  readonly stats = { records: 0, bytes: 0, dropped: 0 };
+  private readonly maxPending: number;
+  private readonly now: () => number;
+
+  constructor(
+    readonly file: string,
+    options: RecorderOptions = {},
+  ) {
+    this.maxPending = options.maxPendingBytes ?? 16 << 20;
+    this.now = options.now ?? Date.now;
+  }
+
+  async open(): Promise<void> {
+    const dir = path.dirname(this.file);
+    await fs.mkdir(dir, { recursive: true });
+    this.tmp = path.join(dir, `.${path.basename(this.file)}.${process.pid}.${Date.now()}.partial`);
+    this.handle = await fs.open(this.tmp, 'wx');
+    this.stream = this.handle.createWriteStream({ autoClose: false });
+    this.stream.on('error', () => {
+      // Reported by close(); a failing disk must not take the gateway down.
+    });
+    this.startedAt = this.now();
+    this.started = performance.now();
+    this.stream.write(encodeFileHeader(this.startedAt));
+  }
+
+  /** Appends one datagram, stamped now (call it as the datagram arrives or leaves). */
+  write(direction: Direction, payload: Uint8Array): void {
+    const s = this.stream;
+    if (!s) return;
+    if (s.writableLength > this.maxPending) {
+      this.stats.dropped++;
+      return;
+    }
+    // A monotonic clock: offsets never go backwards when the wall clock is adjusted.
+    const rec = encodeRecord(performance.now() - this.started, direction, payload);
+    this.stats.records++;
+    this.stats.bytes += rec.length;
+    s.write(rec);
+  }
+
+  /** Flushes, syncs and moves the recording into place. Returns the backup of a replaced file, if any. */
+  async close(): Promise<string | undefined> {
+    const s = this.stream;
+    const h = this.handle;
+    if (!s || !h) return undefined;
+    this.stream = undefined;
+    this.handle = undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.end(() => resolve());
+      });
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    let backup: string | undefined;
+    try {
+      await fs.access(this.file);
+      backup = `${this.file}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
+      await fs.copyFile(this.file, backup);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    await fs.rename(this.tmp, this.file);
+    return backup;
+  }
+}
