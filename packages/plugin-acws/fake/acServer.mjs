@@ -13,6 +13,7 @@
 //   --no-lobby         print no lobby lines
 //   --lobby-fail       print the lobby registration error after connecting
 //   --crash-after MS   crash (exit code 2) after MS
+//   --fail-start       print a track loading error and exit 1 before the CARS= line
 //   --ignore-sigterm   ignore SIGTERM and SIGINT (tests the stop timeout)
 //   --stracker         behave as stracker: read stracker.ini ([STRACKER_CONFIG] listening_port)
 // SIGUSR1 (not on Windows) makes it crash at once, like a Go panic.
@@ -174,6 +175,11 @@ async function runAcServer() {
     out('Server shutting down');
     exit(0);
   });
+  if (flag('--fail-start')) {
+    out(`ERROR: cannot load track content/tracks/${track}: no such file or directory`);
+    exit(1);
+    return;
+  }
   try {
     await holdTcp(Number(server.TCP_PORT ?? 9600), 'TCP');
     await holdUdp(Number(server.UDP_PORT ?? 9600));
