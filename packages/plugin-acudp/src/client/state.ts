@@ -23,6 +23,9 @@ export interface CarState {
 }
 
 export interface LeaderboardState {
+  /** The session it belongs to (it is kept after that session ends: the final standings). */
+  sessionIndex: number | null;
+  sessionName: string | null;
   /** The car whose completed lap carried this leaderboard. */
   carId: number;
   lapTimeMs: number;
@@ -91,12 +94,12 @@ export class AcState {
           this.session = s;
           if (e.type === 'new_session') {
             // A new (or restarted) session counts laps from zero.
+            // The leaderboard stays: after a race it is the final standings, tagged with its session.
             for (const c of this.cars.values()) {
               c.laps = 0;
               c.lastLapMs = null;
               c.bestLapMs = null;
             }
-            this.leaderboard = null;
           }
         }
         return true;
@@ -134,7 +137,16 @@ export class AcState {
           if (other) other.laps = entry.laps;
           else if (entry.carId === e.carId) c.laps = entry.laps;
         }
-        this.leaderboard = { carId: e.carId, lapTimeMs: e.lapTimeMs, cuts: e.cuts, gripLevel: e.gripLevel, entries: e.leaderboard, at: this.now() };
+        this.leaderboard = {
+          sessionIndex: this.session?.sessionIndex ?? null,
+          sessionName: this.session?.name ?? null,
+          carId: e.carId,
+          lapTimeMs: e.lapTimeMs,
+          cuts: e.cuts,
+          gripLevel: e.gripLevel,
+          entries: e.leaderboard,
+          at: this.now(),
+        };
         return true;
       }
       case 'end_session':

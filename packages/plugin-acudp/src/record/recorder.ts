@@ -1,6 +1,5 @@
-import { promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import type { WriteStream } from 'node:fs';
 import { encodeFileHeader, encodeRecord, type Direction } from './format.js';
 
 export interface RecorderOptions {
@@ -16,11 +15,11 @@ export interface RecorderOptions {
  */
 export class Recorder {
   private stream: WriteStream | undefined;
-  private handle: fs.FileHandle | undefined;
   private tmp = '';
   private startedAt = 0;
   private started = 0;
   readonly stats = { records: 0, bytes: 0, dropped: 0 };
+  private error: Error | undefined;
   private readonly maxPending: number;
   private readonly now: () => number;
 
@@ -36,11 +35,17 @@ export class Recorder {
     const dir = path.dirname(this.file);
     await fs.mkdir(dir, { recursive: true });
     this.tmp = path.join(dir, `.${path.basename(this.file)}.${process.pid}.${Date.now()}.partial`);
-    this.handle = await fs.open(this.tmp, 'wx');
-    this.stream = this.handle.createWriteStream({ autoClose: false });
-    this.stream.on('error', () => {
-      // Reported by close(); a failing disk must not take the gateway down.
+    const stream = createWriteStream(this.tmp, { flags: 'wx' });
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
     });
+    this.error = undefined;
+    stream.on('error', (err) => {
+      // Reported by close(); a failing disk must not take the gateway down.
+      this.error = err;
+    });
+    this.stream = stream;
     this.startedAt = this.now();
     this.started = performance.now();
     this.stream.write(encodeFileHeader(this.startedAt));
@@ -64,15 +69,16 @@ export class Recorder {
   /** Flushes, syncs and moves the recording into place. Returns the backup of a replaced file, if any. */
   async close(): Promise<string | undefined> {
     const s = this.stream;
-    const h = this.handle;
-    if (!s || !h) return undefined;
+    if (!s) return undefined;
     this.stream = undefined;
-    this.handle = undefined;
+    await new Promise<void>((resolve) => {
+      s.once('close', () => resolve());
+      s.end();
+    });
+    if (this.error) throw new Error(`recording ${this.file} failed: ${this.error.message} (partial data in ${this.tmp})`, { cause: this.error });
+    // fsync through a second descriptor: it flushes the file, whichever descriptor wrote it.
+    const h = await fs.open(this.tmp, 'r+');
     try {
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.end(() => resolve());
-      });
       await h.sync();
     } finally {
       await h.close();

@@ -134,13 +134,13 @@ export class Replayer {
 
   private passEnd(): void {
     this.passes++;
+    const again = this.options.loop === true && this.running && this.source.datagrams.length > 0;
+    if (!again) this.running = false;
     this.options.onPassEnd?.(this.passes);
-    if (this.options.loop && this.running && this.source.datagrams.length > 0) {
+    if (again && this.running) {
       this.index = 0;
       this.base = performance.now();
       this.schedule();
-    } else {
-      this.running = false;
     }
   }
 }
