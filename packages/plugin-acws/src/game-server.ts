@@ -1,5 +1,5 @@
 import { CommandError } from '@acgateway/core';
-import type { Logger } from 'pino';
+import type { Logger } from '@acgateway/core';
 import type { AcwsEvents } from './events.js';
 import { AcServerLogParser, type LogEvent } from './formats/acserver-log.js';
 import { viewEntries } from './formats/entry-list.js';

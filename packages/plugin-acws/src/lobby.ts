@@ -1,5 +1,5 @@
 import { CommandError } from '@acgateway/core';
-import type { Logger } from 'pino';
+import type { Logger } from '@acgateway/core';
 import type { AcwsEvents } from './events.js';
 import type { IniDoc } from './formats/ac-ini.js';
 import type { LogEvent } from './formats/acserver-log.js';

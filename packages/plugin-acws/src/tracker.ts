@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { CommandError } from '@acgateway/core';
-import type { Logger } from 'pino';
+import type { Logger } from '@acgateway/core';
 import type { AcwsEvents } from './events.js';
 import { IniSyntaxError, parseAcIni } from './formats/ac-ini.js';
 import { processCommandError } from './game-server.js';
