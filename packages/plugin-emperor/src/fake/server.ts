@@ -226,11 +226,11 @@ export class FakeRaceControlServer {
     this.sendRaw(encodeFrame(eventType, message));
   }
 
-  /** A text frame as given: garbage, an empty frame, a truncated document... */
-  sendRaw(text: string | Buffer): void {
+  /** A frame as given: garbage, an empty frame, a truncated document... Text unless `binary`. */
+  sendRaw(data: string | Buffer, options: { binary?: boolean } = {}): void {
     for (const c of this.clientSet) {
       if (c.silent || c.ws.readyState !== c.ws.OPEN) continue;
-      c.ws.send(text, { binary: false });
+      c.ws.send(data, { binary: options.binary ?? false });
       this.framesSent++;
     }
   }
