@@ -97,7 +97,7 @@ export const acws = definePlugin({
     events.on('process', (e) => {
       if (e.exit) exits.labels(e.who, String(e.exit.expected)).inc();
     });
-    publishEvents(api, events, { acServer: () => game.process.info(), stracker: () => tracker?.process.info() });
+    const publishInitial = publishEvents(api, events, { acServer: () => game.process.info(), stracker: () => tracker?.process.info() });
 
     for (const cmd of acwsCommands({ game, config, grid, lobby, tracker, line, events, files })) api.addCommand(cmd);
 
@@ -112,6 +112,7 @@ export const acws = definePlugin({
     api.addSource({
       name: 'server',
       async start() {
+        publishInitial();
         // A missing or broken file is reported now, but does not stop the gateway: the verbs say it again.
         await config.current().catch((err: Error) => api.logger.error({ root }, `acws: ${err.message}`));
         if (options.acServer.autoStart) await game.start().catch((err: Error) => api.logger.error(`acws: autoStart of acServer failed: ${err.message}`));

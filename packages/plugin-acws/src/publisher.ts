@@ -12,15 +12,12 @@ function status(run: RunInfo, state: string) {
   return { state, running: run.running, pid: run.pid, since: run.since, log_file: run.log_file };
 }
 
-/** Turns the plugin's events into `acws/*` topics (documented in the README). */
-export function publishEvents(api: PluginApi, events: AcwsEvents, current: { acServer: () => RunInfo; stracker: () => RunInfo | undefined }): void {
+/**
+ * Turns the plugin's events into `acws/*` topics (documented in the README). Returns the
+ * publication of the initial retained values, for the source's start.
+ */
+export function publishEvents(api: PluginApi, events: AcwsEvents, current: { acServer: () => RunInfo; stracker: () => RunInfo | undefined }): () => void {
   const ts = () => new Date(api.clock.now()).toISOString();
-  api.hooks.afterStart.tapPromise(api.name, async () => {
-    api.publish('acws/server/status', status(current.acServer(), 'stopped'), { retain: true });
-    const tr = current.stracker();
-    if (tr) api.publish('acws/tracker/status', status(tr, 'stopped'), { retain: true });
-    api.publish('acws/drivers', { count: 0, drivers: [] }, { retain: true });
-  });
   events.on('banner', (e) => api.publish('acws/server/info', { version: e.version, timestamp: e.timestamp, track: e.track, cars: e.cars }, { retain: true }));
   events.on('session', (e) => api.publish('acws/session', { type: e.type, laps: e.laps, time_min: e.time, active: true }, { retain: true }));
   events.on('driver', (d) => {
@@ -48,4 +45,10 @@ export function publishEvents(api: PluginApi, events: AcwsEvents, current: { acS
       });
     }
   });
+  return () => {
+    api.publish('acws/server/status', status(current.acServer(), 'stopped'), { retain: true });
+    const tr = current.stracker();
+    if (tr) api.publish('acws/tracker/status', status(tr, 'stopped'), { retain: true });
+    api.publish('acws/drivers', { count: 0, drivers: [] }, { retain: true });
+  };
 }

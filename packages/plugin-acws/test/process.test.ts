@@ -171,11 +171,14 @@ describe('acServer process management', () => {
     }
   });
 
-  it('stops acServer when the gateway stops', async () => {
-    rig = await startRig();
+  it('starts acServer with the gateway when asked (autoStart), and stops it when the gateway stops', async () => {
+    rig = await startRig({ plugin: { acServer: { autoStart: true } } });
+    const status = rig.t.published('acws/server/status').at(-1)!.data as any;
+    expect(status).toMatchObject({ state: 'running', running: true });
     const c = await rig.line();
-    const start = await c.cmd('server start', (m) => started(m) || isError(m));
-    const pid = start.data['AC Server'].pid;
+    expect((await c.cmd('server info')).data.server.running).toBe(true);
+    const pid = status.pid as number;
+    expect(() => process.kill(pid, 0)).not.toThrow();
     await rig.stop();
     rig = undefined;
     expect(() => process.kill(pid, 0)).toThrow();
