@@ -163,9 +163,9 @@ describe('rf2 plugin', () => {
     // Over 128 in scoring: clamped, the player (record 2) is still found.
     writer.writeScoring({ ...f.scoring, numVehicles: 5000 });
     writer.writeTelemetry(f.telemetry);
+    expect((await h.waitFor<ScoringMessage>('rf2/scoring', (m) => m.data.numVehicles === 128)).data.vehicles).toHaveLength(128);
     await waitStatus(h, 'connected');
     expect(warnings(h.logs, 'mNumVehicles is 5000 (over 128); using 128')).toHaveLength(1);
-    expect((await h.waitFor<ScoringMessage>('rf2/scoring', (m) => m.data.numVehicles === 128)).data.vehicles).toHaveLength(128);
   });
 
   it('publishes NaN and infinite floats as null, never as invalid JSON', async () => {

@@ -48,13 +48,15 @@ abstract class FileRegion implements MappedRegion {
   ) {}
 
   abstract read(dest: Buffer, len: number): boolean;
+  /** Check the file size before every read (mmap: reading past the end of a truncated file raises SIGBUS). */
+  protected abstract readonly guardSize: boolean;
 
   gone(): string | undefined {
     if (this.closed) return 'closed';
-    // Reading a mapped page past the end of a truncated file raises SIGBUS, so the size is checked
-    // before every read, not only now and then.
-    const st = fs.fstatSync(this.fd);
-    if (st.size < this.size) return `${this.location} shrank to ${st.size} bytes`;
+    if (this.guardSize) {
+      const st = fs.fstatSync(this.fd);
+      if (st.size < this.size) return `${this.location} shrank to ${st.size} bytes`;
+    }
     const now = Date.now();
     if (now - this.checkedAt >= PATH_CHECK_MS) {
       this.checkedAt = now;
@@ -77,6 +79,7 @@ abstract class FileRegion implements MappedRegion {
 
 class MmapRegion extends FileRegion {
   readonly kind = 'mmap' as const;
+  protected readonly guardSize = true;
   private ptr: bigint;
   /** A Buffer over the mapped pages themselves (no copy); dropped before munmap, never touched after. */
   private live: Buffer | undefined;
@@ -104,6 +107,8 @@ class MmapRegion extends FileRegion {
 
 class PreadRegion extends FileRegion {
   readonly kind = 'read' as const;
+  /** A short read tells: the poller reopens the file. */
+  protected readonly guardSize = false;
 
   read(dest: Buffer, len: number): boolean {
     if (this.closed) return false;
