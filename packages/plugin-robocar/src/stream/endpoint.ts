@@ -73,7 +73,26 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
   });
   const io = sio.io;
 
+  // A tick that finds no new frame while frames are flowing (one came within the last 1.5 periods)
+  // waits up to half a period for one: with the camera and the stream at the same rate, timer
+  // jitter would otherwise turn many frames into nulls. Each tick still emits exactly once, so
+  // the rate stays publishRate.
+  const periodMs = 1000 / options.publishRate;
+  let lastFrameAt = -Infinity;
+  let waiting: NodeJS.Timeout | undefined;
+
   const tick = () => {
+    if (waiting) emit(); // the previous tick is still waiting: emit it now, no pile-up
+    if (!latest && performance.now() - lastFrameAt < 1.5 * periodMs) {
+      waiting = setTimeout(emit, periodMs / 2);
+      return;
+    }
+    emit();
+  };
+
+  const emit = () => {
+    clearTimeout(waiting);
+    waiting = undefined;
     const t = now();
     figures.ticks++;
     const frame = latest;
@@ -118,6 +137,8 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
       // `latest` policy: only the newest frame matters; the tick takes it (once) when it runs.
       subscription = api.bus.subscribe(TOPICS.frame, (m: Message) => {
         latest = m.data as FrameMessage;
+        lastFrameAt = performance.now();
+        if (waiting) emit();
       }, { policy: 'latest' });
       await sio.start();
       stopTicker = startTicker(options.publishRate, tick);
@@ -125,6 +146,8 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
     async stop() {
       stopTicker?.();
       stopTicker = undefined;
+      clearTimeout(waiting);
+      waiting = undefined;
       subscription?.unsubscribe();
       subscription = undefined;
       await sio.stop();
