@@ -1,0 +1,90 @@
+import os from 'node:os';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { API_VERSION, definePlugin, z } from '@acgateway/core';
+import { FakeAcServer } from '@acgateway/plugin-acudp';
+import { Rf2Simulator } from '@acgateway/plugin-rf2';
+import { createSandboxServerRoot } from '@acgateway/plugin-acws';
+import { FakeRaceControlServer } from '@acgateway/plugin-emperor';
+
+/** Where the demo keeps its files: rF2 buffers and a sandbox AC server folder. */
+export const DEMO_DIR = process.env.ACGATEWAY_DEMO_DIR ?? path.join(os.tmpdir(), 'acgateway-demo');
+
+export const demoDefaults = {
+  dir: DEMO_DIR,
+  /** The fake AC server sends to the acudp plugin's listenPort and takes commands on commandPort. */
+  acudp: { pluginPort: 12000, commandPort: 11000, cars: 12 },
+  /** The fake Emperor race-control server. */
+  raceControl: { port: 8091 },
+};
+
+const options = z
+  .object({
+    dir: z.string().default(demoDefaults.dir),
+    acudp: z
+      .object({
+        enabled: z.boolean().default(true),
+        pluginPort: z.number().int().default(demoDefaults.acudp.pluginPort),
+        commandPort: z.number().int().default(demoDefaults.acudp.commandPort),
+        cars: z.number().int().min(1).max(64).default(demoDefaults.acudp.cars),
+      })
+      .prefault({}),
+    rf2: z.object({ enabled: z.boolean().default(true), vehicles: z.number().int().min(1).max(128).default(16) }).prefault({}),
+    raceControl: z.object({ enabled: z.boolean().default(true), port: z.number().int().default(demoDefaults.raceControl.port) }).prefault({}),
+    acServer: z.object({ enabled: z.boolean().default(true) }).prefault({}),
+  })
+  .strict();
+
+/** The rF2 buffers folder and the sandbox AC server root inside the demo folder. */
+export const demoPaths = (dir: string = DEMO_DIR) => ({ rf2: path.join(dir, 'rf2-shm'), acServer: path.join(dir, 'ac-server') });
+
+/**
+ * The built-in demo's stand-ins for real simulators and servers, run as sources of an ordinary
+ * plugin: list it first so they are up before the plugins that connect to them. Nothing here
+ * talks to anything outside 127.0.0.1.
+ */
+export const demoFakes = definePlugin({
+  name: 'demo',
+  apiVersion: API_VERSION,
+  version: '0.1.0',
+  description: 'Local fakes for the built-in demo',
+  options,
+  async apply(api, o) {
+    const paths = demoPaths(o.dir);
+    if (o.acServer.enabled && !existsSync(path.join(paths.acServer, 'cfg', 'server_cfg.ini'))) {
+      // The acws plugin reads this folder when it starts; written once, kept between runs.
+      await createSandboxServerRoot(paths.acServer, { name: 'acgateway demo server' });
+      api.logger.info({ root: paths.acServer }, 'sandbox AC server folder written');
+    }
+
+    if (o.acudp.enabled) {
+      const fake = new FakeAcServer({ cars: o.acudp.cars, pluginPort: o.acudp.pluginPort, commandPort: o.acudp.commandPort, lapMs: 40_000, chatEveryMs: 15_000, collisionEveryMs: 6_000, churnEveryMs: 45_000 });
+      api.addSource({
+        name: 'fake-ac-server',
+        start: () => fake.start(),
+        stop: () => fake.stop(),
+        status: () => ({ state: 'running', sendsTo: `udp://127.0.0.1:${o.acudp.pluginPort}`, commands: `udp://127.0.0.1:${o.acudp.commandPort}` }),
+      });
+    }
+
+    if (o.rf2.enabled) {
+      const sim = new Rf2Simulator({ dir: paths.rf2, vehicles: o.rf2.vehicles, playerName: 'Demo Driver', removeOnStop: true });
+      api.addSource({ name: 'rf2-simulator', start: () => sim.start(), stop: () => sim.stop(), status: () => ({ state: 'running', dir: paths.rf2 }) });
+    }
+
+    if (o.raceControl.enabled) {
+      const rc = new FakeRaceControlServer({ port: o.raceControl.port });
+      api.addSource({
+        name: 'fake-race-control',
+        start: async () => {
+          await rc.start();
+          rc.startLive();
+        },
+        stop: () => rc.stop(),
+        status: () => ({ state: 'running', url: rc.url }),
+      });
+    }
+  },
+});
+
+export default demoFakes;

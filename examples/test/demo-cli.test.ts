@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+// `npm start` as a user runs it: the built CLI on the demo config, in a child process, with the
+// demo's fixed ports. Checks the banner, data from every plugin, a command, and that Ctrl-C
+// (SIGINT) stops everything and leaves no process behind.
+const root = path.resolve(fileURLToPath(import.meta.url), '../../..');
+const bin = path.join(root, 'packages/core/bin/acgateway.js');
+const built = ['core', 'plugin-acudp', 'plugin-rf2', 'plugin-acws', 'plugin-emperor', 'plugin-robocar'].every((p) => existsSync(path.join(root, 'packages', p, 'dist/index.js')));
+const DEMO_TCP_PORTS = [8090, 8080, 8081, 3000, 8091];
+
+async function tcpFree(port: number): Promise<boolean> {
+  const s = net.createServer();
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** Processes whose working folder is inside `dir` (Linux /proc). */
+function processesIn(dir: string): number[] {
+  if (!existsSync('/proc/self/cwd')) return [];
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(dir)) pids.push(Number(entry));
+    } catch {
+      /* gone or not ours */
+    }
+  }
+  return pids;
+}
+
+let tmp: string;
+let child: ChildProcess | undefined;
+let portsFree = true;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'acgw-demo-'));
+  for (const p of DEMO_TCP_PORTS) if (!(await tcpFree(p))) portsFree = false;
+  if (!portsFree) console.warn(`demo CLI test skipped: one of the demo's ports ${DEMO_TCP_PORTS.join(', ')} is in use (is a demo running?)`);
+});
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe.skipIf(!built)('the built-in demo (npm start)', () => {
+  it('starts every plugin, prints the URLs, and stops cleanly on Ctrl-C', async (ctx) => {
+    if (!portsFree) ctx.skip();
+    child = spawn(process.execPath, [bin, 'start', '--config', path.join(root, 'examples/demo/acgateway.config.ts'), '--log-level', 'warn'], {
+      cwd: root,
+      env: { ...process.env, ACGATEWAY_DEMO_DIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => { if (out.includes('acgateway is running')) { clearInterval(t); clearTimeout(to); resolve(); } }, 50);
+      const to = setTimeout(() => { clearInterval(t); reject(new Error(`demo did not start:\n${out}`)); }, 30_000);
+      child!.once('exit', (code) => { clearInterval(t); clearTimeout(to); reject(new Error(`demo exited with ${code}:\n${out}`)); });
+    });
+    for (const url of ['ws://127.0.0.1:8090/', 'ws://127.0.0.1:8080/', 'ws://127.0.0.1:8081/', 'http://127.0.0.1:3000/socket.io/']) expect(out).toContain(url);
+
+    const ws = new WebSocket('ws://127.0.0.1:8090/');
+    const seen = new Set<string>();
+    const want = ['acudp', 'rf2', 'acws', 'emperor', 'robocar'];
+    const reply = await new Promise<any>((resolve, reject) => {
+      const to = setTimeout(() => reject(new Error(`saw only ${[...seen].join(', ')}`)), 20_000);
+      let asked = false;
+      ws.on('open', () => ws.send(JSON.stringify({ op: 'subscribe', topics: want.map((p) => `${p}/#`) })));
+      ws.on('message', (d) => {
+        const f = JSON.parse(d.toString());
+        if (f.topic) seen.add(f.topic.split('/')[0]);
+        if (!asked && want.every((p) => seen.has(p))) {
+          asked = true;
+          ws.send(JSON.stringify({ op: 'command', id: 'b', line: 'ac broadcast "Race starts in 5"' }));
+        }
+        if (f.id === 'b') { clearTimeout(to); resolve(f); }
+      });
+    });
+    ws.close();
+    expect(reply.error).toBeUndefined();
+    expect(processesIn(tmp).length).toBeGreaterThan(0); // the fake acServer runs in the sandbox folder
+
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child!.once('exit', r));
+    expect(code).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(processesIn(tmp)).toEqual([]);
+    for (const p of DEMO_TCP_PORTS) expect(await tcpFree(p)).toBe(true);
+  }, 60_000);
+});

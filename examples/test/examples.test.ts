@@ -1,0 +1,144 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isPluginInstance, loadConfigFile, type PluginEntry } from '@acgateway/core';
+import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { FakeAcServer } from '@acgateway/plugin-acudp';
+import { Rf2Simulator } from '@acgateway/plugin-rf2';
+import { createSandboxServerRoot, fakeAcServerCommand } from '@acgateway/plugin-acws';
+import { FakeRaceControlServer } from '@acgateway/plugin-emperor';
+import { MjpegCameraSimulator } from '@acgateway/plugin-robocar';
+
+// Every example's config is loaded as a user's would be (cosmiconfig + the TypeScript loader), then
+// started with the fakes in place of real servers: the plugins' options that point at a server, a
+// folder or a port are redirected to a fake, a temp folder or port 0. Nothing else is changed.
+const examples = path.resolve(fileURLToPath(import.meta.url), '../..');
+let tmp: string;
+let host: TestHost | undefined;
+const cleanups: Array<() => Promise<void> | void> = [];
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'acgw-examples-'));
+});
+afterEach(async () => {
+  await host?.stop();
+  host = undefined;
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const { port } = s.address();
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function freeTcpPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** The example's plugins, each with its options merged with the override for its name. */
+async function loadExample(name: string, overrides: Record<string, (options: Record<string, any>) => Record<string, any>>) {
+  const loaded = await loadConfigFile({ configPath: path.join(examples, name, 'acgateway.config.ts') });
+  const plugins = (loaded.config.plugins ?? []).map((entry: PluginEntry) => {
+    expect(isPluginInstance(entry), `${name}: plugins are listed as factory calls`).toBe(true);
+    const inst = entry as Extract<PluginEntry, { definition: unknown }>;
+    const override = overrides[inst.definition.name];
+    return override ? { ...inst, options: override((inst.options as Record<string, any>) ?? {}) } : inst;
+  });
+  expect(plugins.length).toBeGreaterThan(0);
+  return { plugins, dir: loaded.dir, config: loaded.config };
+}
+
+async function start(name: string, overrides: Parameters<typeof loadExample>[1]) {
+  const { plugins, dir, config } = await loadExample(name, overrides);
+  host = await createTestHost({ plugins, configDir: dir, config: { log: { level: 'warn' }, shutdownTimeoutMs: config.shutdownTimeoutMs } });
+  return host;
+}
+
+describe('examples start with fakes in place of real servers', () => {
+  it('ac-live-timing: acudp against a fake AC server', async () => {
+    const listenPort = await freeUdpPort();
+    const fake = new FakeAcServer({ cars: 4, pluginPort: listenPort, commandPort: 0, lapMs: 3000, loadDelayMs: 10 });
+    await fake.start();
+    cleanups.push(() => fake.stop());
+    const t = await start('ac-live-timing', { acudp: (o) => ({ ...o, listenPort, serverPort: fake.commandPort }) });
+    await t.waitFor('acudp/car_update', undefined, 10_000);
+    expect(await t.dispatch('ac broadcast "hello from the example"')).toBeDefined();
+  });
+
+  it('rf2-dashboard: rf2 reading the simulator, with the seed feed', async () => {
+    const dir = path.join(tmp, 'rf2');
+    const sim = new Rf2Simulator({ dir, vehicles: 6, playerName: 'Example Driver' });
+    await sim.start();
+    cleanups.push(() => sim.stop());
+    const t = await start('rf2-dashboard', { rf2: (o) => ({ ...o, dir, feed: { ...o.feed, port: 0 } }) });
+    const tel = await t.waitFor<Record<string, unknown>>('rf2/telemetry', (m) => m.data !== null, 10_000);
+    // the dashboard page reads these fields
+    expect(tel.data).toHaveProperty('speedKmh');
+    expect(tel.data).toHaveProperty('gear');
+    expect(tel.data).toHaveProperty('throttle');
+    expect(tel.data).toHaveProperty('brake');
+    expect(t.urls.endpoints['rf2/feed']?.[0]).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
+  });
+
+  it('ac-server-control: acws on a sandbox server folder with the fake acServer', async () => {
+    const sandbox = await createSandboxServerRoot(path.join(tmp, 'ac-server'));
+    const t = await start('ac-server-control', {
+      acws: (o) => ({ ...o, root: sandbox.root, acws: { ...o.acws, port: 0 }, acServer: { ...o.acServer, ...fakeAcServerCommand() } }),
+    });
+    const info = (await t.dispatch('server info')) as Record<string, unknown>;
+    expect(JSON.stringify(info)).toContain(sandbox.track);
+    await t.dispatch('server start');
+    await t.dispatch('server stop');
+  });
+
+  it('emperor-team: emperor against a fake race-control server', async () => {
+    const rc = new FakeRaceControlServer();
+    await rc.start();
+    cleanups.push(() => rc.stop());
+    const t = await start('emperor-team', { emperor: (o) => ({ ...o, servers: o.servers.map((s: Record<string, unknown>) => ({ ...s, url: rc.url })) }) });
+    await t.waitFor('emperor/york/state', undefined, 10_000);
+    const status = await t.dispatch('emperor status');
+    expect(JSON.stringify(status)).toContain('york');
+  });
+
+  it('robocar-camera: robocar from a simulated MJPEG camera', async () => {
+    const cam = new MjpegCameraSimulator();
+    const url = await cam.start();
+    cleanups.push(() => cam.stop());
+    const t = await start('robocar-camera', { robocar: (o) => ({ ...o, port: 0, camera: { source: 'mjpeg', url } }) });
+    const frame = await t.waitFor<Record<string, unknown>>('robocar/frame', undefined, 10_000);
+    expect(frame.data).toBeTruthy();
+  });
+
+  it('demo: every plugin with the demo fakes on free ports', async () => {
+    const acudpPort = await freeUdpPort();
+    const commandPort = await freeUdpPort();
+    const dir = path.join(tmp, 'demo');
+    const rcPort = await freeTcpPort();
+    const t = await start('demo', {
+      demo: (o) => ({ ...o, dir, acudp: { ...o.acudp, pluginPort: acudpPort, commandPort }, raceControl: { port: rcPort } }),
+      acudp: (o) => ({ ...o, listenPort: acudpPort, serverPort: commandPort }),
+      rf2: (o) => ({ ...o, dir: path.join(dir, 'rf2-shm'), feed: { ...o.feed, port: 0 } }),
+      acws: (o) => ({ ...o, root: path.join(dir, 'ac-server'), acws: { ...o.acws, port: 0 } }),
+      emperor: (o) => ({ ...o, servers: [{ ...o.servers[0], url: `ws://127.0.0.1:${rcPort}/api/race-control` }] }),
+      robocar: (o) => ({ ...o, port: 0 }),
+    });
+    for (const topic of ['acudp/car_update', 'rf2/telemetry', 'emperor/demo/state', 'robocar/frame', 'acws/#']) {
+      await t.waitFor(topic, undefined, 15_000);
+    }
+  });
+});
