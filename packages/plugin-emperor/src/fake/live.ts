@@ -99,7 +99,10 @@ export class LiveRace {
   }
 
   private track(guid: string, loaded: boolean): void {
-    this.cars.set(guid, { guid, pace: 0.97 + this.random() * 0.07, spline: this.random(), lapElapsedMs: 0, loaded });
+    const pace = 0.97 + this.random() * 0.07;
+    const spline = this.random();
+    // Already part-way round: the first lap time counts from a notional start, so it looks like a full lap.
+    this.cars.set(guid, { guid, pace, spline, lapElapsedMs: spline * this.o.lapMs * pace, loaded });
   }
 
   private tick(): void {
@@ -124,7 +127,7 @@ export class LiveRace {
       }
       const angle = car.spline * 2 * Math.PI;
       const w = (2 * Math.PI) / (lapTarget / 1000);
-      const [a, b] = [420, 260];
+      const [a, b] = [950, 600]; // an oval of about 4.9 km: MX-5 speeds at a 90 s lap
       const vx = -a * Math.sin(angle) * w;
       const vz = b * Math.cos(angle) * w;
       const speed = Math.hypot(vx, vz);
