@@ -34,7 +34,7 @@ export interface Rf2SourceOptions {
   pedals: Pedals;
   /** Wait between attempts to open a missing buffer, ms. */
   retryOpenMs?: number;
-  /** A Windows view of a buffer that has not changed for this long is reopened, to notice that rF2 exited. */
+  /** A Windows view that has not changed for this long is reopened, to notice that rF2 exited (ms, default 5000). */
   reopenIdleMs?: number;
   /** Interval of repeated warnings (torn buffers, bad counts), ms. */
   warnIntervalMs?: number;
@@ -208,11 +208,11 @@ export class Rf2Source implements Source {
   private ensureOpen(slot: Slot, now: number): void {
     if (slot.region) {
       const gone = slot.region.gone();
-      const idle = !gone && slot.region.kind === 'windows' && now - slot.lastChange > (this.options.reopenIdleMs ?? 5000);
+      const idle = !gone && slot.region.outlivesWriter && now - slot.lastChange > (this.options.reopenIdleMs ?? 5000);
       if (!gone && !idle) return;
       if (gone) this.deps.logger.info({ buffer: slot.buffer }, `rF2 ${slot.buffer} buffer closed: ${gone}`);
-      this.closeSlot(slot);
-      // An idle view is reopened at once: if rF2 still runs, nothing is lost.
+      // An idle view is reopened at once and keeps its last copy: if rF2 still runs, nothing is republished.
+      this.closeSlot(slot, idle);
       if (idle) slot.lastOpenTry = -Infinity;
     }
     if (now - slot.lastOpenTry < (this.options.retryOpenMs ?? 1000)) return;
@@ -232,11 +232,12 @@ export class Rf2Source implements Source {
     slot.region = r.region;
     slot.openFailure = undefined;
     slot.lastChange = now;
-    slot.copy.reset();
-    this.deps.logger.info({ buffer: slot.buffer, location: r.region.location, reader: r.region.kind }, `rF2 ${slot.buffer} buffer opened`);
+    // An idle view reopened (it kept its copy) is routine: not worth an info line every few seconds.
+    const level = slot.copy.hasData ? 'debug' : 'info';
+    this.deps.logger[level]({ buffer: slot.buffer, location: r.region.location, reader: r.region.kind }, `rF2 ${slot.buffer} buffer opened`);
   }
 
-  private closeSlot(slot: Slot): void {
+  private closeSlot(slot: Slot, keepCopy = false): void {
     if (!slot.region) return;
     try {
       slot.region.close();
@@ -244,7 +245,7 @@ export class Rf2Source implements Source {
       this.deps.logger.warn({ buffer: slot.buffer, err: (err as Error).message }, 'closing an rF2 buffer failed');
     }
     slot.region = undefined;
-    slot.copy.reset();
+    if (!keepCopy) slot.copy.reset();
   }
 
   private async takeCopy(slot: Slot, now: number): Promise<TakeResult> {

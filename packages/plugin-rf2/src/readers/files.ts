@@ -37,6 +37,8 @@ function loadLibc(k: KoffiModule): Libc {
 /** What both file regions share: noticing that the file went away, was recreated or shrank. */
 abstract class FileRegion implements MappedRegion {
   abstract readonly kind: ReaderKind;
+  /** A removed or recreated file is seen by `gone()`. */
+  readonly outlivesWriter = false;
   private checkedAt = Date.now();
   protected closed = false;
 

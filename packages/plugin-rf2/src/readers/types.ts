@@ -13,6 +13,11 @@ export interface MappedRegion {
   readonly location: string;
   /** Bytes that may be read (the layout's mapping size). */
   readonly size: number;
+  /**
+   * True when holding it open keeps the data alive after rF2 exits (a Windows section), so `gone()`
+   * cannot tell; the poller then reopens a view that stopped changing to find out.
+   */
+  readonly outlivesWriter: boolean;
   /** Copies bytes [0, len) into dest. Returns false when they could not all be read (file shrank). */
   read(dest: Buffer, len: number): boolean;
   /** Cheap check, every poll: has the mapping been removed, replaced or shrunk since it was opened? */

@@ -38,6 +38,7 @@ function loadKernel32(): Kernel32 {
 
 class ViewRegion implements MappedRegion {
   readonly kind = 'windows' as const;
+  readonly outlivesWriter = true;
   /** A Buffer over the view itself; dropped before UnmapViewOfFile (touching it after would crash the process). */
   private live: Buffer | undefined;
 

@@ -1,0 +1,73 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Bus, createLogger, type Message } from '@acgateway/core';
+import { FileMappingOpener, Rf2FileWriter, Rf2Source, type MappingOpener, type OpenResult, type ReadBuffer, type StatusMessage } from '@acgateway/plugin-rf2';
+import { openWith, sleep, tempDir, until } from './helpers.js';
+
+/**
+ * The Windows reader cannot run here. What the poller does around it can: a section stays readable
+ * while a handle is open, even after rF2 exits, and nothing tells the reader. These regions read real
+ * files through an open descriptor (which also outlives an unlink) and, like a Windows view, never
+ * report themselves gone.
+ */
+class SectionLikeOpener implements MappingOpener {
+  readonly kind = 'windows' as const;
+  opens = 0;
+  private readonly files: FileMappingOpener;
+
+  constructor(dir: string) {
+    this.files = new FileMappingOpener({ dir, mode: 'read' });
+  }
+
+  describe(buffer: ReadBuffer): string {
+    return this.files.describe(buffer);
+  }
+
+  open(buffer: ReadBuffer): OpenResult {
+    this.opens++;
+    const r = this.files.open(buffer);
+    if (!r.ok) return r;
+    const f = r.region;
+    return {
+      ok: true,
+      region: { kind: 'windows', location: f.location, size: f.size, outlivesWriter: true, read: (d, l) => f.read(d, l), gone: () => undefined, close: () => f.close() },
+    };
+  }
+}
+
+let tmp: ReturnType<typeof tempDir>;
+let source: Rf2Source | undefined;
+beforeEach(() => {
+  tmp = tempDir();
+});
+afterEach(() => {
+  source?.stop();
+  tmp.remove();
+});
+
+describe('poller around a mapping that outlives rF2 (the Windows case)', () => {
+  it('reopens an idle view to notice that rF2 exited, without republishing while it runs', async () => {
+    const writer = openWith(new Rf2FileWriter({ dir: tmp.dir }));
+    const bus = new Bus();
+    const messages: Message[] = [];
+    bus.subscribe('#', (m) => messages.push(m), { policy: 'queue', maxQueue: 100000 });
+    const opener = new SectionLikeOpener(tmp.dir);
+    source = new Rf2Source(
+      { opener, logger: createLogger({ level: 'silent', pretty: false }), publish: (t, d, o) => void bus.publish(t, d, o), countBadInput: () => {}, now: () => Date.now() },
+      { pollHz: 50, scoringHz: 5, vehiclesHz: 10, pedals: 'filtered', reopenIdleMs: 200 },
+    );
+    source.start();
+    const status = () => messages.filter((m) => m.topic === 'rf2/status').map((m) => (m.data as StatusMessage).state);
+    await until('connected', () => status().includes('connected'));
+    const telemetry = () => messages.filter((m) => m.topic === 'rf2/telemetry').length;
+    const before = telemetry();
+    const opens = opener.opens;
+    await sleep(900); // rF2 paused: nothing changes
+    expect(opener.opens - opens).toBeGreaterThanOrEqual(4); // both views reopened at least twice
+    expect(telemetry()).toBe(before);
+    expect(status().at(-1)).toBe('connected');
+    writer.remove(); // rF2 exits: the open views would still read the old data
+    await until('not running', () => status().at(-1) === 'not_running', 3000);
+    expect(source.currentPlayer()).toBeUndefined();
+    expect(opener.describe('Telemetry')).toContain('$rFactor2SMMP_Telemetry$');
+  });
+});
