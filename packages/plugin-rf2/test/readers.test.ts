@@ -154,6 +154,7 @@ describe('consistent copies (torn-read protocol)', () => {
       kind: real.kind,
       location: real.location,
       size: real.size,
+      outlivesWriter: real.outlivesWriter,
       gone: () => real.gone(),
       close: () => real.close(),
       read(dest, len) {
