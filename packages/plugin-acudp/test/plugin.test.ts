@@ -175,6 +175,13 @@ describe('acudp plugin with a fake AC server', () => {
     ws.send(JSON.stringify({ op: 'subscribe', topics: ['acudp/car_update', 'acudp/state'], policy: 'queue' }));
     await until(() => frames.filter((f) => f.topic === 'acudp/car_update').length >= 20, 5000, 'car updates over the websocket');
     expect(frames.some((f) => f.topic === 'acudp/state')).toBe(true);
+    // The batched topic carries the same updates, several cars a message.
+    const batches = host.published('acudp/car_updates').map((m) => (m.data as { updates: Array<{ type: string; carId: number }> }).updates);
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.every((b) => b.length > 0 && b.every((u) => u.type === 'car_update'))).toBe(true);
+    expect(Math.max(...batches.map((b) => new Set(b.map((u) => u.carId)).size))).toBeGreaterThan(1);
+    const singles = host.published('acudp/car_update').length;
+    await until(() => host.published('acudp/car_updates').flatMap((m) => (m.data as { updates: unknown[] }).updates).length >= singles);
     ws.close();
   });
 

@@ -104,6 +104,9 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
     this.state = new AcState();
   }
 
+  /** The receive buffer the OS granted, bytes as it reports them (0 before listen()). */
+  recvBufferSize = 0;
+
   /** Changes where commands go (e.g. the server came back on another port). */
   setServer(address: { host?: string; port?: number }): void {
     if (address.host !== undefined) this.options.serverHost = address.host;
@@ -141,6 +144,12 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
       socket.setRecvBufferSize(this.options.recvBufferBytes);
     } catch {
       // The OS caps the size; a smaller buffer still works.
+    }
+    try {
+      // Linux reports twice the usable size (bookkeeping included).
+      this.recvBufferSize = socket.getRecvBufferSize();
+    } catch {
+      this.recvBufferSize = 0;
     }
     socket.on('message', (msg) => this.feed(msg));
     socket.on('error', (err) => {

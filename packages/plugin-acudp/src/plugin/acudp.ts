@@ -4,7 +4,7 @@ import { API_VERSION, definePlugin, RateLimitedLog, type PluginApi } from '@acga
 import { AcUdpClient } from '../client/client.js';
 import { formatDecodeError } from '../protocol/decode.js';
 import { EVENT_NAMES, PROTOCOL_VERSION } from '../protocol/ids.js';
-import type { AcspEvent, DecodeError } from '../protocol/types.js';
+import type { AcspEvent, CarUpdateEvent, DecodeError } from '../protocol/types.js';
 import { Direction } from '../record/format.js';
 import { Recorder } from '../record/recorder.js';
 import { loadReplay, Replayer } from '../record/replay.js';
@@ -37,6 +37,7 @@ class AcudpPlugin {
   private recorder: Recorder | undefined;
   private replayer: Replayer | undefined;
   private stateDirty = false;
+  private carBatch: CarUpdateEvent[] = [];
   private intervalMs: number | undefined;
   private lastEventAt = 0;
   private versionWarned = false;
@@ -110,7 +111,10 @@ class AcudpPlugin {
       return;
     }
     const where = await client.listen();
-    api.logger.info({ listen: `${where.address}:${where.port}`, server: `${options.serverHost}:${options.serverPort}` }, 'acudp listening for AC server events');
+    api.logger.info({ listen: `${where.address}:${where.port}`, server: `${options.serverHost}:${options.serverPort}`, recvBuffer: client.recvBufferSize }, 'acudp listening for AC server events');
+    if (client.recvBufferSize > 0 && client.recvBufferSize < client.options.recvBufferBytes) {
+      api.logger.warn(`acudp: the OS granted a ${client.recvBufferSize}-byte UDP receive buffer (asked ${client.options.recvBufferBytes}); bursts may be lost while the gateway is busy: raise net.core.rmem_max`);
+    }
     if (this.intervalMs !== undefined) this.sendInterval();
     // A plugin started after the server learns the running session without waiting for the next one.
     client.getSessionInfo(-1).catch((err: Error) => api.logger.info(`acudp: no answer to the start-up session request yet (${err.message}); waiting for the server`));
@@ -140,6 +144,7 @@ class AcudpPlugin {
     this.api.publish(this.topics.get(e.type)!, e);
     switch (e.type) {
       case 'car_update':
+        if (this.options.batchCarUpdates) this.batchCarUpdate(e);
         return;
       case 'new_session':
         // The server-manager habit: ask again at each session, in case the server forgot.
@@ -154,6 +159,17 @@ class AcudpPlugin {
         break;
     }
     this.publishState();
+  }
+
+  /** Collects the car updates of one turn of the event loop (the server sends a car's burst together). */
+  private batchCarUpdate(e: CarUpdateEvent): void {
+    this.carBatch.push(e);
+    if (this.carBatch.length > 1) return;
+    setImmediate(() => {
+      const updates = this.carBatch;
+      this.carBatch = [];
+      this.api.publish('acudp/car_updates', { updates });
+    });
   }
 
   private checkVersion(v: number): void {
@@ -213,6 +229,7 @@ class AcudpPlugin {
     return {
       state: this.client.listening ? 'listening' : 'stopped',
       listenPort: this.client.port,
+      recvBufferBytes: this.client.recvBufferSize,
       server: `${this.client.options.serverHost}:${this.client.options.serverPort}`,
       ...base,
     };

@@ -27,6 +27,12 @@ export const optionsSchema = z
     serverPort: port('serverPort').default(11000),
     /** Ask for CAR_UPDATEs at this interval (ms) at start and at every new session; unset = do not ask, 0 = off. */
     realtimeIntervalMs: z.number().int().min(0).max(65535).optional(),
+    /**
+     * Also publish `acudp/car_updates`: the car updates that arrived together (one per car per
+     * interval, normally) as one message. A hundred clients then cost one frame per interval each
+     * instead of one per car.
+     */
+    batchCarUpdates: z.boolean().default(true),
     /** How long `ac session` / `ac car` wait for the server's answer, ms. */
     requestTimeoutMs: z.number().int().positive().default(2000),
     /** Replay a file instead of listening to a server (commands are then refused). */
