@@ -25,7 +25,6 @@ export class ServerSession {
   private readonly team: TeamMatcher | null;
   private readonly badLog = new RateLimitedLog(10_000);
   private readonly topic: string;
-  private connection: SocketChange = { state: 'idle', previous: 'idle', attempts: 0 };
   private lastLoggedFailure: string | null = null;
   private frames = 0;
   private readonly badInput: Record<string, number> = {};
@@ -72,7 +71,6 @@ export class ServerSession {
   }
 
   private onSocketState(change: SocketChange): void {
-    this.connection = change;
     const log = this.deps.logger;
     const url = displayUrl(this.url);
     this.deps.connected.labels(this.name).set(change.state === 'open' ? 1 : 0);

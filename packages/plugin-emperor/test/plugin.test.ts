@@ -114,7 +114,7 @@ describe('emperor plugin against the fake race-control server', () => {
 
     fake.dropConnections();
     await until('retrying', () => state().connection.state === 'retrying');
-    expect(state().connection.lastError).toMatch(/closed by the server \(code 1006/);
+    expect(state().connection.lastError).toMatch(/connection closed \(code 1006, no close frame/);
     expect(drivers().connected).toHaveLength(1);
     await until('reconnected', () => fake!.accepted === 2 && state().connection.state === 'open');
     fake.connectDriver(ALEX);

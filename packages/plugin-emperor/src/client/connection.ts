@@ -161,7 +161,9 @@ export class ReconnectingSocket {
         this.resolveClosed?.();
         return;
       }
-      this.failure ??= `closed by the server (code ${code}${reason.length ? `, ${reason.toString()}` : ''})`;
+      // 1006 means no close frame came: the server or the network went away without a word.
+      const how = code === 1006 ? 'code 1006, no close frame' : `code ${code}${reason.length ? `, ${reason.toString()}` : ''}`;
+      this.failure ??= `connection closed (${how})`;
       this.scheduleRetry();
     });
   }
@@ -210,7 +212,7 @@ export class ReconnectingSocket {
 function describeRefusal(res: IncomingMessage): string {
   const status = res.statusCode ?? 0;
   const where = res.headers.location ? ` to ${res.headers.location}` : '';
-  if (status === 403) return 'handshake refused with HTTP 403: the server rejects the Origin header (set "origin" to the site\'s own https:// address)';
+  if (status === 403) return 'handshake refused with HTTP 403: the server rejects the Origin header (set "origin" to the site\'s own address)';
   if (status >= 300 && status < 400) return `handshake answered with HTTP ${status} redirect${where}: the server is not open for reading without a login (give a session "cookie")`;
   if (status === 404) return 'handshake answered with HTTP 404: no race-control endpoint at this path (wrong URL, or the manager runs in performance mode)';
   return `handshake answered with HTTP ${status} ${res.statusMessage ?? ''}`.trim();
@@ -219,5 +221,5 @@ function describeRefusal(res: IncomingMessage): string {
 function describeError(err: Error): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (err.message === 'Opening handshake has timed out') return 'no answer to the websocket handshake (timed out)';
-  return code ? `${code}: ${err.message}` : err.message;
+  return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
 }
