@@ -47,6 +47,11 @@ describe('AC ini dialect', () => {
     expect([...doc.keys()]).toEqual(['SERVER', 'PRACTICE', 'RACE', 'WEATHER_0']);
   });
 
+  it('takes % literally (the original\'s configparser interpolated it and failed)', () => {
+    const doc = parseAcIni('[SERVER]\nWELCOME_MESSAGE=100% fun %(name)s\n');
+    expect(doc.get('SERVER')!.get('WELCOME_MESSAGE')).toBe('100% fun %(name)s');
+  });
+
   it('names the line of a malformed file', () => {
     expect(() => parseAcIni('[SERVER]\nNAME=x\nthis is not ini\n', 'cfg/server_cfg.ini')).toThrow(/cfg\/server_cfg.ini line 3: expected KEY=VALUE/);
     expect(() => parseAcIni('[SERVER\nNAME=x\n', 'f')).toThrow(IniSyntaxError);

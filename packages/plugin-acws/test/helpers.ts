@@ -62,8 +62,8 @@ export class LineClient {
     });
   }
 
-  /** Sends a line; resolves with the first message after it that matches (default: any reply or error). */
-  cmd(line: string, pred: (m: Frame) => boolean = () => true, timeoutMs?: number): Promise<Frame> {
+  /** Sends a line; resolves with the first message after it that matches (default: the first that is not a server event). */
+  cmd(line: string, pred: (m: Frame) => boolean = (m) => !isEvent(m), timeoutMs?: number): Promise<Frame> {
     const from = this.messages.length;
     this.send(line);
     return this.waitFor(pred, from, timeoutMs);
@@ -175,3 +175,13 @@ export const isMsg = (text: string | RegExp) => (m: Frame) => {
   return typeof msg === 'string' && (typeof text === 'string' ? msg === text : text.test(msg));
 };
 export const isError = (m: Frame) => m.error !== undefined;
+
+/**
+ * Messages the server pushes on its own (they can arrive between a command and its reply). A
+ * `lobby restart` reply has the lobby event's shape: tests of it say what they wait for.
+ */
+export function isEvent(m: Frame): boolean {
+  const d = m.data;
+  if (m.error) return /exited unexpectedly/.test(m.error.msg ?? '');
+  return Boolean(d?.server?.event || d?.session?.event || d?.driver || d?.lobby?.event || ['Assetto Corsa server started', 'Assetto Corsa server stopped'].includes(d?.msg));
+}

@@ -102,7 +102,7 @@ describe('lobby', () => {
     rig = await startRig({ plugin: { lobby: { baseUrl: lobby.base } } });
     const c = await rig.line();
     const before = lobby.requests.length;
-    const r = await c.cmd('lobby restart');
+    const r = await c.cmd('lobby restart', (m) => m.data?.lobby?.event?.connected === true || isError(m));
     expect(r.data.lobby.event.connected).toBe(true);
     const req = lobby.requests[before]!;
     expect(req.pathname).toBe('/lobby.ashx/register');

@@ -95,6 +95,20 @@ describe('acServer process management', () => {
     expect(JSON.stringify(rig.t.published('acws/#').map((m) => m.data))).not.toContain('127.0.0.2');
   });
 
+  it('commands of one connection run in order, and a flood is bounded', async () => {
+    rig = await startRig({ plugin: { acws: { port: 0, maxPending: 2 } } });
+    const c = await rig.line();
+    const from = c.messages.length;
+    c.send('server start');
+    c.send('server info');
+    c.send('lobby info');
+    await c.waitFor((m) => m.data?.server?.running === true, from);
+    const replies = c.since(from).filter((m) => m.error || m.data?.server?.running !== undefined || m.data?.['AC Server']);
+    expect(replies[0].error.msg).toBe('Command ignored - 2 commands of this connection are still running');
+    expect(replies[1].data.msg).toBe('AC Server started');
+    expect(replies[2].data.server.running).toBe(true);
+  });
+
   it('restart stops and starts again (the original crashed here)', async () => {
     rig = await startRig();
     const c = await rig.line();
