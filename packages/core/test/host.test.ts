@@ -287,3 +287,18 @@ async function freePort(): Promise<number> {
   await new Promise((r) => s.close(r));
   return port;
 }
+
+describe('test kit', () => {
+  it('reads one metric series by labels', async () => {
+    const p = definePlugin({ name: 'bad', apiVersion: API_VERSION, apply(api) { api.addCommand({ verb: 'bad in', access: 'read', help: '', handler: () => { api.countBadInput('garbage'); api.countBadInput('garbage'); return null; } }); } });
+    const t = await createTestHost({ plugins: [p()] });
+    try {
+      await t.dispatch('bad in');
+      expect(await t.metric('acgateway_bad_input_total', { plugin: 'bad', kind: 'garbage' })).toBe(2);
+      expect(await t.metric('acgateway_bad_input_total', { plugin: 'bad', kind: 'other' })).toBe(0);
+      await expect(t.metric('nope_total')).rejects.toThrow(/no metric named nope_total/);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -33,6 +33,8 @@ export interface TestHost {
   published(pattern: string): Message[];
   /** Waits for a message matching the pattern (and predicate); looks at those already captured first. */
   waitFor<T = unknown>(pattern: string, predicate?: (m: Message<T>) => boolean, timeoutMs?: number): Promise<Message<T>>;
+  /** The value of one metric series (0 when it has no sample for those labels). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Runs a command line as an admin caller (or the given one). */
   dispatch(line: string, caller?: Partial<Caller>): Promise<unknown>;
   /** URLs of the built-in gateway websocket and of every endpoint. */
@@ -99,6 +101,13 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
         }, timeoutMs);
         waiters.add(w);
       });
+    },
+    metric: async (name, labels = {}) => {
+      const m = host.metrics.registry.getSingleMetric(name);
+      if (!m) throw new Error(`no metric named ${name}`);
+      const { values } = await m.get();
+      const hit = values.find((v) => Object.entries(labels).every(([k, val]) => String((v.labels as Record<string, unknown>)[k]) === val));
+      return hit ? Number(hit.value) : 0;
     },
     dispatch: (line, caller) => host.dispatch(line, { endpoint: 'test', role: 'admin', ...caller }),
     urls: { gateway: gw, health: `${httpBase}/health`, metrics: `${httpBase}/metrics`, endpoints: urls },
