@@ -71,6 +71,25 @@ describe('MJPEG over HTTP camera', () => {
     expect(readJpegInfo(Buffer.from(d.camera.frame, 'base64'))).toMatchObject({ width: 320, height: 180 });
   });
 
+  it('reads a non-multipart stream of JPEG files back to back, sending URL credentials as basic auth', async () => {
+    const frames = [makeJpeg(40, 30, 1), makeJpeg(40, 30, 2)];
+    let auth: string | undefined;
+    const cam = await rawCamera((res) => {
+      auth = res.req.headers.authorization;
+      res.writeHead(200, { 'content-type': 'video/x-motion-jpeg' });
+      let i = 0;
+      const timer = setInterval(() => res.write(frames[i++ % 2]!), 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    const r = await robocarOn(cam.url.replace('http://', 'http://robot:s3cret@'));
+    const c = await client(r.url);
+    const d = await c.next('sensor_data', (x) => x.camera !== null);
+    expect(frames.some((f) => f.equals(Buffer.from(d.camera.frame, 'base64')))).toBe(true);
+    expect(auth).toBe(`Basic ${Buffer.from('robot:s3cret').toString('base64')}`);
+    const s: any = await r.t.dispatch('robocar status');
+    expect(s.camera.description).not.toContain('s3cret');
+  });
+
   it('reconnects a stream that stalls', async () => {
     const frame = makeJpeg(64, 48, 5);
     const cam = await rawCamera((res) => {

@@ -48,6 +48,6 @@ export class TestPatternCamera implements CameraSource {
   }
 
   details(): Record<string, unknown> {
-    return { frames: this.seq };
+    return { rendered: this.seq };
   }
 }
