@@ -401,7 +401,7 @@ export class Host implements Dispatcher {
       }
       this.hooks.commandDone.call(call, { ok: true, result, ms: performance.now() - started });
       if (call.command.access !== 'read') {
-        this.logger.info({ verb: call.verb, line: call.line, caller: { endpoint: caller.endpoint, remote: caller.remote, id: caller.id } }, 'command run');
+        this.logger.info({ verb: call.verb, line: call.line, caller: auditOf(caller) }, 'command run');
       }
       return result;
     } catch (err) {
@@ -409,7 +409,12 @@ export class Host implements Dispatcher {
       const verb = call?.verb ?? '(unparsed)';
       this.metrics.commandErrors.labels(verb, e.code).inc();
       if (call) this.hooks.commandDone.call(call, { ok: false, error: e, ms: performance.now() - started });
-      if (e.code === 'COMMAND_FAILED') this.logger.warn({ verb, err: e.message }, 'command failed');
+      if (call && call.command.access !== 'read') {
+        // Refused or failed attempts to change something are part of the audit trail too.
+        this.logger.warn({ verb, line: call.line, code: e.code, err: e.message, caller: auditOf(caller) }, 'command refused or failed');
+      } else if (e.code === 'COMMAND_FAILED') {
+        this.logger.warn({ verb, err: e.message }, 'command failed');
+      }
       throw e;
     }
   }
@@ -456,6 +461,10 @@ export class Host implements Dispatcher {
   onMessage(pattern: string, handler: (m: Message) => void) {
     return this.bus.subscribe(pattern, handler, { policy: 'queue', maxQueue: 100_000, retained: true });
   }
+}
+
+function auditOf(caller: Caller) {
+  return { endpoint: caller.endpoint, role: caller.role, remote: caller.remote, id: caller.id, user: caller.user };
 }
 
 function safeStatus(c: Source | Endpoint): ComponentStatus | undefined {

@@ -23,4 +23,5 @@ export { defineConfig, type PluginEntry, type ResolvedConfig, type ServerConfig,
 export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.js';
 export { Host, type HostOptions, type HostState, type PluginDescription, type PluginState } from './host.js';
 export { writeFileAtomic } from './fs.js';
+export { main as runCli } from './cli/main.js';
 export { z } from 'zod';

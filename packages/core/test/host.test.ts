@@ -192,7 +192,10 @@ describe('data-path hooks', () => {
     });
     const t = await createTestHost({ plugins: [p()] });
     try {
-      await expect(t.dispatch('rw set', { role: 'read' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(t.dispatch('rw set', { role: 'read', user: 'marshal' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(t.logs.find((l) => l.msg === 'command refused or failed')).toMatchObject({ verb: 'rw set', code: 'FORBIDDEN', caller: { role: 'read', user: 'marshal' } });
+      await t.dispatch('rw set');
+      expect(t.logs.find((l) => l.msg === 'command run')).toMatchObject({ verb: 'rw set', caller: { endpoint: 'test', role: 'admin' } });
       expect(await t.dispatch('rw get', { role: 'read' })).toBe('got');
       const help = (await t.dispatch('help')) as Array<{ verb: string; plugin: string; usage: string }>;
       expect(help.map((h) => `${h.plugin}:${h.verb}`)).toEqual(['core:help', 'rw:rw get', 'rw:rw set']);

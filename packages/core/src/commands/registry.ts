@@ -26,6 +26,8 @@ export interface Caller {
   remote?: string;
   /** A connection id, for audit logs. */
   id?: string;
+  /** Who the client said it is (e.g. a logon name), for audit logs. */
+  user?: string;
 }
 
 export interface CommandContext {
