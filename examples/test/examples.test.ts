@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
@@ -140,5 +141,10 @@ describe('examples start with fakes in place of real servers', () => {
     for (const topic of ['acudp/car_update', 'rf2/telemetry', 'emperor/demo/state', 'robocar/frame', 'acws/#']) {
       await t.waitFor(topic, undefined, 15_000);
     }
+    // every verb the first-party plugins register is documented
+    const commandsDoc = readFileSync(path.join(examples, '..', 'docs', 'commands.md'), 'utf8');
+    const verbs = t.host.commands.list().filter((c) => c.plugin !== 'core' && c.plugin !== 'demo');
+    expect(verbs.length).toBeGreaterThan(30);
+    for (const v of verbs) expect(commandsDoc, `docs/commands.md lacks "${v.verb}" (${v.plugin})`).toContain(v.verb);
   });
 });
