@@ -216,6 +216,7 @@ export class Host implements Dispatcher {
       http: this.http,
       clock: this.clock,
       config: this.config,
+      configDir: this.options.configDir ?? process.cwd(),
       dispatcher: this,
       publish: (topic, data, opts) => this.bus.publish(topic, data, opts),
       addSource: (source) => this.hooks.registerSources.tap(name, (reg) => reg.add(source)),

@@ -81,6 +81,8 @@ export interface PluginApi {
   readonly http: HttpServers;
   readonly clock: Clock;
   readonly config: ResolvedConfig;
+  /** The config file's folder (the working folder when there is no file): resolve relative paths of options from here. */
+  readonly configDir: string;
   /** Runs a command as the host would (with the command hooks), e.g. from a plugin's own endpoint. */
   readonly dispatcher: Dispatcher;
   /** Publish on the bus (`bus.publish`). */

@@ -89,12 +89,13 @@ describe('plugin contract', () => {
           bus: api.container.resolve(TOKENS.Bus) === api.bus,
           commands: api.container.resolve(TOKENS.Commands) === api.commands,
           logger: api.container.resolve(TOKENS.Logger) === api.logger,
+          configDir: api.configDir,
         };
       },
     });
-    const h = new Host({ config: { plugins: [p({ a: 5 })] }, logger: silent });
+    const h = new Host({ config: { plugins: [p({ a: 5 })] }, configDir: '/srv/league', logger: silent });
     await h.init();
-    expect(resolved).toEqual({ options: { a: 5 }, name: 'di', bus: true, commands: true, logger: true });
+    expect(resolved).toEqual({ options: { a: 5 }, name: 'di', bus: true, commands: true, logger: true, configDir: '/srv/league' });
   });
 });
 
