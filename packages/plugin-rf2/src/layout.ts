@@ -207,15 +207,30 @@ export function scoringLiveBytes(count: number): number {
   return SCORING.vehicles + SCORING.vehicleSize * count;
 }
 
-function f64(buf: Buffer, at: number, stats: DecodeStats): number | null {
-  const v = buf.readDoubleLE(at);
+const views = new WeakMap<Buffer, DataView>();
+
+/**
+ * DataView reads are inlined by V8 and about three times faster than Buffer#readDoubleLE; the copies
+ * decoded are long-lived, so each gets one view.
+ */
+function viewOf(buf: Buffer): DataView {
+  let v = views.get(buf);
+  if (!v) {
+    v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    views.set(buf, v);
+  }
+  return v;
+}
+
+function f64(dv: DataView, at: number, stats: DecodeStats): number | null {
+  const v = dv.getFloat64(at, true);
   if (Number.isFinite(v)) return v;
   stats.nonFinite++;
   return null;
 }
 
-function vec3(buf: Buffer, at: number, stats: DecodeStats): Vec3 {
-  return { x: f64(buf, at, stats), y: f64(buf, at + 8, stats), z: f64(buf, at + 16, stats) };
+function vec3(dv: DataView, at: number, stats: DecodeStats): Vec3 {
+  return { x: f64(dv, at, stats), y: f64(dv, at + 8, stats), z: f64(dv, at + 16, stats) };
 }
 
 function str(buf: Buffer, at: number, field: readonly [number, number]): string {
@@ -273,32 +288,33 @@ export function findTelemetryIndex(buf: Buffer, count: number, id: number): numb
 export function decodeTelemetryVehicle(buf: Buffer, index: number, stats: DecodeStats): TelemetryVehicle {
   const o = telemetryVehicleOffset(index);
   const T = TELEM_VEHICLE;
-  const vel = vec3(buf, o + T.localVel, stats);
+  const dv = viewOf(buf);
+  const vel = vec3(dv, o + T.localVel, stats);
   let speedMs: number | null = null;
   if (vel.x !== null && vel.y !== null && vel.z !== null) speedMs = Math.sqrt(vel.x * vel.x + vel.y * vel.y + vel.z * vel.z);
   return {
-    id: buf.readInt32LE(o + T.id),
-    lapNumber: buf.readInt32LE(o + T.lapNumber),
+    id: dv.getInt32(o + T.id, true),
+    lapNumber: dv.getInt32(o + T.lapNumber, true),
     vehicleName: str(buf, o, T.vehicleName),
     trackName: str(buf, o, T.trackName),
-    elapsedTimeS: f64(buf, o + T.elapsedTime, stats),
-    positionM: vec3(buf, o + T.pos, stats),
+    elapsedTimeS: f64(dv, o + T.elapsedTime, stats),
+    positionM: vec3(dv, o + T.pos, stats),
     localVelocityMs: vel,
     speedMs,
     speedKmh: speedMs === null ? null : speedMs * 3.6,
-    gear: buf.readInt32LE(o + T.gear),
-    rpm: f64(buf, o + T.engineRPM, stats),
-    maxRpm: f64(buf, o + T.engineMaxRPM, stats),
-    throttle: f64(buf, o + T.filteredThrottle, stats),
-    brake: f64(buf, o + T.filteredBrake, stats),
-    steering: f64(buf, o + T.filteredSteering, stats),
-    clutch: f64(buf, o + T.filteredClutch, stats),
-    unfilteredThrottle: f64(buf, o + T.unfilteredThrottle, stats),
-    unfilteredBrake: f64(buf, o + T.unfilteredBrake, stats),
-    unfilteredSteering: f64(buf, o + T.unfilteredSteering, stats),
-    unfilteredClutch: f64(buf, o + T.unfilteredClutch, stats),
-    fuelL: f64(buf, o + T.fuel, stats),
-    fuelCapacityL: f64(buf, o + T.fuelCapacity, stats),
+    gear: dv.getInt32(o + T.gear, true),
+    rpm: f64(dv, o + T.engineRPM, stats),
+    maxRpm: f64(dv, o + T.engineMaxRPM, stats),
+    throttle: f64(dv, o + T.filteredThrottle, stats),
+    brake: f64(dv, o + T.filteredBrake, stats),
+    steering: f64(dv, o + T.filteredSteering, stats),
+    clutch: f64(dv, o + T.filteredClutch, stats),
+    unfilteredThrottle: f64(dv, o + T.unfilteredThrottle, stats),
+    unfilteredBrake: f64(dv, o + T.unfilteredBrake, stats),
+    unfilteredSteering: f64(dv, o + T.unfilteredSteering, stats),
+    unfilteredClutch: f64(dv, o + T.unfilteredClutch, stats),
+    fuelL: f64(dv, o + T.fuel, stats),
+    fuelCapacityL: f64(dv, o + T.fuelCapacity, stats),
   };
 }
 
@@ -336,16 +352,17 @@ export interface ScoringInfo {
 export function decodeScoringInfo(buf: Buffer, stats: DecodeStats): ScoringInfo {
   const o = SCORING.info;
   const S = SCORING_INFO;
+  const dv = viewOf(buf);
   const session = buf.readInt32LE(o + S.session);
   const phase = buf.readUInt8(o + S.gamePhase);
   return {
     trackName: str(buf, o, S.trackName),
     session,
     sessionKind: sessionKind(session),
-    currentTimeS: f64(buf, o + S.currentET, stats),
-    endTimeS: f64(buf, o + S.endET, stats),
+    currentTimeS: f64(dv, o + S.currentET, stats),
+    endTimeS: f64(dv, o + S.endET, stats),
     maxLaps: buf.readInt32LE(o + S.maxLaps),
-    lapLengthM: f64(buf, o + S.lapDist, stats),
+    lapLengthM: f64(dv, o + S.lapDist, stats),
     gamePhase: phase,
     gamePhaseName: GAME_PHASES[phase] ?? 'unknown',
     inRealtime: buf.readUInt8(o + S.inRealtime) !== 0,
@@ -396,6 +413,7 @@ function lapTime(v: number | null): number | null {
 export function decodeVehicleScoring(buf: Buffer, index: number, stats: DecodeStats): VehicleScoring {
   const o = vehicleScoringOffset(index);
   const V = VEH_SCORING;
+  const dv = viewOf(buf);
   const sector = buf.readInt8(o + V.sector);
   const control = buf.readInt8(o + V.control);
   return {
@@ -405,9 +423,9 @@ export function decodeVehicleScoring(buf: Buffer, index: number, stats: DecodeSt
     vehicleClass: str(buf, o, V.vehicleClass),
     place: buf.readUInt8(o + V.place),
     laps: buf.readInt16LE(o + V.totalLaps),
-    lapDistanceM: f64(buf, o + V.lapDist, stats),
-    bestLapS: lapTime(f64(buf, o + V.bestLapTime, stats)),
-    lastLapS: lapTime(f64(buf, o + V.lastLapTime, stats)),
+    lapDistanceM: f64(dv, o + V.lapDist, stats),
+    bestLapS: lapTime(f64(dv, o + V.bestLapTime, stats)),
+    lastLapS: lapTime(f64(dv, o + V.lastLapTime, stats)),
     sector: sector === 0 ? 3 : sector,
     inPits: buf.readUInt8(o + V.inPits) !== 0,
     isPlayer: buf.readUInt8(o + V.isPlayer) !== 0,
