@@ -190,7 +190,10 @@ describe('acudp plugin with a fake AC server', () => {
     await new Promise<void>((r) => busy.bind(0, '127.0.0.1', () => r()));
     const port = busy.address().port;
     try {
-      await expect(createTestHost({ plugins: [acudp({ listenPort: port })] })).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}: the port is in use`));
+      const file = path.join(tmp, 'never.acudp');
+      await expect(createTestHost({ plugins: [acudp({ listenPort: port, record: { file } })] })).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}: the port is in use`));
+      // The recording that had begun is abandoned, not left half written.
+      expect(await fs.readdir(tmp)).toEqual([]);
     } finally {
       busy.close();
     }

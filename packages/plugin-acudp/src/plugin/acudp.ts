@@ -82,6 +82,19 @@ class AcudpPlugin {
   }
 
   private async start(): Promise<void> {
+    try {
+      await this.begin();
+    } catch (err) {
+      // The host does not stop a source whose start failed: undo what began here.
+      this.replayer?.stop();
+      await this.client.close();
+      await this.recorder?.discard();
+      this.recorder = undefined;
+      throw err;
+    }
+  }
+
+  private async begin(): Promise<void> {
     const { api, client, options } = this;
     if (options.record) {
       this.recorder = new Recorder(path.resolve(options.record.file));

@@ -66,6 +66,18 @@ export class Recorder {
     s.write(rec);
   }
 
+  /** Abandons the recording: closes and removes the temporary file (a start that failed midway). */
+  async discard(): Promise<void> {
+    const s = this.stream;
+    if (!s) return;
+    this.stream = undefined;
+    await new Promise<void>((resolve) => {
+      s.once('close', () => resolve());
+      s.end();
+    });
+    await fs.rm(this.tmp, { force: true });
+  }
+
   /** Flushes, syncs and moves the recording into place. Returns the backup of a replaced file, if any. */
   async close(): Promise<string | undefined> {
     const s = this.stream;
