@@ -72,6 +72,8 @@ export class Rf2Source implements Source {
   private readonly slots: Record<ReadBuffer, Slot>;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Set by stop(): a poll still awaiting a retry must not touch the closed regions. */
+  private stopped = false;
   private readonly warn: RateLimitedLog;
   /** The last published status; undefined until the first poll has decided one. */
   private current: StatusMessage | undefined;
@@ -105,12 +107,14 @@ export class Rf2Source implements Source {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopped = false;
     this.current = undefined;
     this.schedule(0);
   }
 
   stop(): void {
     this.running = false;
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const b of BUFFER_NAMES) this.closeSlot(this.slots[b]);
@@ -174,6 +178,8 @@ export class Rf2Source implements Source {
       ts = await this.takeCopy(sco, now);
     }
     const tt = await this.takeCopy(tel, now);
+    // stop() may have closed the regions while a torn copy was being retried.
+    if (this.stopped) return;
     if (ts === 'fresh') this.onScoring();
     if (this.scoringPending && now - this.lastScoringPublish >= 1000 / this.options.scoringHz) {
       this.scoringPending = false;
@@ -249,8 +255,10 @@ export class Rf2Source implements Source {
   }
 
   private async takeCopy(slot: Slot, now: number): Promise<TakeResult> {
+    if (!slot.region) return 'failed';
     const before = slot.copy.stats.tornCopies;
-    const r = await slot.copy.take(slot.region!);
+    const r = await slot.copy.take(slot.region);
+    if (this.stopped) return r;
     for (let i = before; i < slot.copy.stats.tornCopies; i++) this.deps.onTorn?.(slot.buffer);
     if (r === 'fresh') slot.lastChange = now;
     else if (r === 'torn') {
