@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AcUdpClient, AcUdpError, FakeAcServer, encodeEvent, type AcspEvent } from '@acgateway/plugin-acudp';
 import { commandsReceived, nextEvent, until } from './helpers.js';
 

@@ -163,7 +163,7 @@ describe('acudp plugin with a fake AC server', () => {
     // Still alive and decoding.
     fake!.chat(0, 'still alive');
     await host.waitFor('acudp/chat', (m) => (m.data as { message: string }).message === 'still alive');
-    expect((await (await fetch(host.urls.health)).json()).status).toBe('ok');
+    expect(((await (await fetch(host.urls.health)).json()) as { status: string }).status).toBe('ok');
   });
 
   it('serves the events to gateway websocket clients', async () => {

@@ -9,6 +9,7 @@ import {
   splitCapture,
   type AcspEvent,
   type DecodeError,
+  type EventOf,
 } from '@acgateway/plugin-acudp';
 import { NAMES, SAMPLE_COMMANDS, SAMPLE_EVENTS } from './samples.js';
 import { fuzzDatagrams, mulberry32 } from './fuzz.js';
@@ -53,7 +54,7 @@ describe('round trip of every message type', () => {
 });
 
 describe('wire facts', () => {
-  const sample = <T extends AcspEvent['type']>(type: T) => SAMPLE_EVENTS.find((e) => e.type === type) as Extract<AcspEvent, { type: T }>;
+  const sample = <T extends AcspEvent['type']>(type: T) => SAMPLE_EVENTS.find((e) => e.type === type) as EventOf<T>;
 
   it('wide strings are UTF-32LE with no BOM and a length in code points', () => {
     const buf = encodeEvent({ type: 'server_error', message: 'a🏎é' });

@@ -133,7 +133,7 @@ describe('record and replay through the plugin', () => {
     fake = new FakeAcServer({ cars: 3, lapMs: 250, loadDelayMs: 10, chatEveryMs: 0, collisionEveryMs: 0 });
     await fake.listen();
     t = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: fake.commandPort, realtimeIntervalMs: 50, record: { file } })] });
-    const status = t.host.describe().find((d) => d.name === 'acudp')!.sources[0]!.status as { listenPort: number };
+    const status = t.host.describe().find((d) => d.name === 'acudp')!.sources[0]!.status as unknown as { listenPort: number };
     fake.setPluginAddress(status.listenPort);
     await fake.start();
     await t.waitFor('acudp/lap_completed');

@@ -155,8 +155,11 @@ export type AcspEvent =
   | LapCompletedEvent
   | ClientEvent;
 
-/** The event type for an event name (`EventOf<'lap_completed'>` is LapCompletedEvent). */
-export type EventOf<N extends EventName> = Extract<AcspEvent, { type: N }>;
+/**
+ * The event type for an event name (`EventOf<'lap_completed'>` is LapCompletedEvent). Distributes
+ * over the union, so names that share an interface (`new_connection`, `connection_closed`) resolve too.
+ */
+export type EventOf<N extends EventName> = AcspEvent extends infer E ? (E extends { type: infer T } ? (N extends T ? E & { type: N } : never) : never) : never;
 
 export type DecodeErrorReason =
   /** Zero bytes: no id at all. */
