@@ -6,6 +6,8 @@ export interface Message<T = unknown> {
   readonly topic: string;
   readonly ts: number;
   readonly data: T;
+  /** Conflation key within the topic (e.g. a car id): `latest` keeps the newest per topic and key. */
+  readonly key?: string;
 }
 
 export type Policy = 'latest' | 'queue';
@@ -19,7 +21,7 @@ export interface SubscribeOptions {
   policy?: Policy;
   /** Bound of the queue policy (messages). Default 1000. */
   maxQueue?: number;
-  /** Bound of the latest policy (distinct topics held while paused). Default 10000. */
+  /** Bound of the latest policy (distinct topics, or topic and key pairs, held while paused). Default 10000. */
   maxTopics?: number;
   /** Deliver retained messages matching the patterns at once. Default true. */
   retained?: boolean;
@@ -32,6 +34,11 @@ export interface PublishOptions {
   retain?: boolean;
   /** Timestamp to use instead of the clock's now (ms since epoch), e.g. for replayed data. */
   ts?: number;
+  /**
+   * Conflation key: several entities on one topic (every car's update on `acudp/car_update`) are
+   * conflated per key by `latest` subscribers, so a slow client still gets every car's newest update.
+   */
+  key?: string;
 }
 
 export type MessageHandler = (message: Message) => void;
@@ -153,14 +160,18 @@ export class Subscription {
       return;
     }
     if (this.policy === 'latest') {
-      if (!this.latest.has(message.topic) && this.latest.size >= this.maxTopics) {
+      const slot = message.key === undefined ? message.topic : `${message.topic}\u0000${message.key}`;
+      const replaced = this.latest.get(slot);
+      if (replaced) {
+        this.bus.countConflated(replaced);
+      } else if (this.latest.size >= this.maxTopics) {
         const oldest = this.latest.keys().next().value as string;
         const lost = this.latest.get(oldest)!;
         this.latest.delete(oldest);
         this.drop(lost, 'topics-full');
       }
-      this.latest.delete(message.topic); // re-insert so Map order stays oldest-first
-      this.latest.set(message.topic, message);
+      this.latest.delete(slot); // re-insert so Map order stays oldest-first
+      this.latest.set(slot, message);
     } else {
       if (this.pending >= this.maxQueue) {
         const lost = this.queue[this.queueHead]!;
@@ -185,8 +196,8 @@ export class Subscription {
   private flush(): void {
     if (this.policy === 'latest') {
       while (!this.paused && this.latest.size > 0) {
-        const [topic, message] = this.latest.entries().next().value as [string, Message];
-        this.latest.delete(topic);
+        const [slot, message] = this.latest.entries().next().value as [string, Message];
+        this.latest.delete(slot);
         this.call(message);
       }
     } else {
@@ -239,6 +250,7 @@ export interface BusHooks {
   /** Told of each published message (metrics). */
   onPublish?: (message: Message, subscribers: number) => void;
   onDrop?: (message: Message) => void;
+  onConflate?: (message: Message) => void;
   onHandlerError?: (err: unknown, message: Message) => void;
 }
 
@@ -266,7 +278,8 @@ export class Bus implements BusLike {
   publish<T>(topic: string, data: T, options: PublishOptions = {}): Message<T> | null {
     const problem = validateTopic(topic);
     if (problem) throw new AcgError('BAD_TOPIC', problem);
-    let message: Message | null = { topic, ts: options.ts ?? this.now(), data };
+    let message: Message | null =
+      options.key === undefined ? { topic, ts: options.ts ?? this.now(), data } : { topic, ts: options.ts ?? this.now(), data, key: options.key };
     if (this.hooks.filter) {
       message = this.hooks.filter(message);
       if (!message) {
@@ -335,6 +348,11 @@ export class Bus implements BusLike {
   /** @internal */
   countDrop(message: Message): void {
     this.hooks.onDrop?.(message);
+  }
+
+  /** @internal a `latest` subscriber replaced a pending message by a newer one. */
+  countConflated(message: Message): void {
+    this.hooks.onConflate?.(message);
   }
 
   /** @internal */

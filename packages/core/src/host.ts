@@ -152,6 +152,7 @@ export class Host implements Dispatcher {
       filter: (m) => (this.hooks.publish.isUsed() ? this.hooks.publish.call(m) : m),
       onPublish: (m) => this.metrics.countPublished(m),
       onDrop: (m) => this.metrics.countDropped(m),
+      onConflate: (m) => this.metrics.countConflated(m),
       onHandlerError: (err, m) => this.logger.error({ err, topic: m.topic }, 'a bus subscriber threw'),
     });
   }

@@ -12,19 +12,21 @@ export class Metrics {
   readonly published: Counter<'topic'>;
   readonly delivered: Counter<'topic'>;
   readonly dropped: Counter<'topic'>;
+  readonly conflated: Counter<'topic'>;
   readonly filtered: Counter<string>;
   readonly clients: Gauge<'endpoint'>;
   readonly commandCalls: Counter<'verb'>;
   readonly commandErrors: Counter<'verb' | 'code'>;
   readonly badInput: Counter<'plugin' | 'kind'>;
   /** Label children cached per topic: the label lookup is on the hot path. */
-  private readonly topicChildren = new Map<string, { published: CounterChild; delivered: CounterChild; dropped: CounterChild }>();
+  private readonly topicChildren = new Map<string, { published: CounterChild; delivered: CounterChild; dropped: CounterChild; conflated: CounterChild }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     this.published = new Counter({ name: 'acgateway_messages_published_total', help: 'Messages published on the bus, per topic', labelNames: ['topic'], registers });
     this.delivered = new Counter({ name: 'acgateway_messages_delivered_total', help: 'Messages sent to clients by endpoints, per topic', labelNames: ['topic'], registers });
     this.dropped = new Counter({ name: 'acgateway_messages_dropped_total', help: 'Messages dropped for slow subscribers (queue or conflation bound), per topic', labelNames: ['topic'], registers });
+    this.conflated = new Counter({ name: 'acgateway_messages_conflated_total', help: 'Messages replaced by a newer one for a slow latest-policy subscriber, per topic', labelNames: ['topic'], registers });
     this.filtered = new Counter({ name: 'acgateway_messages_filtered_total', help: 'Messages dropped by a publish hook', registers });
     this.clients = new Gauge({ name: 'acgateway_clients', help: 'Connected clients per endpoint', labelNames: ['endpoint'], registers });
     this.commandCalls = new Counter({ name: 'acgateway_command_calls_total', help: 'Command calls per verb', labelNames: ['verb'], registers });
@@ -42,6 +44,7 @@ export class Metrics {
         published: this.published.labels(key),
         delivered: this.delivered.labels(key),
         dropped: this.dropped.labels(key),
+        conflated: this.conflated.labels(key),
       };
       this.topicChildren.set(key, c);
       if (key !== topic) return c;
@@ -59,6 +62,10 @@ export class Metrics {
 
   countDropped(message: Message): void {
     this.children(message.topic).dropped.inc();
+  }
+
+  countConflated(message: Message): void {
+    this.children(message.topic).conflated.inc();
   }
 
   counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

@@ -126,3 +126,19 @@ describe('Bus', () => {
     expect(bus.stats.filtered).toBe(1);
   });
 });
+
+describe('conflation keys', () => {
+  it('latest keeps the newest per topic and key, so every car survives a slow subscriber', () => {
+    const conflated: Message[] = [];
+    const bus = new Bus(Date.now, { onConflate: (m) => conflated.push(m) });
+    const got: Message[] = [];
+    const sub = bus.subscribe('acudp/car_update', (m) => got.push(m), { policy: 'latest' });
+    sub.pause();
+    for (let tick = 0; tick < 3; tick++) for (let car = 0; car < 4; car++) bus.publish('acudp/car_update', { car, tick }, { key: String(car) });
+    expect(sub.pending).toBe(4);
+    expect(conflated).toHaveLength(8);
+    sub.resume();
+    expect(got.map((m) => m.data)).toEqual([0, 1, 2, 3].map((car) => ({ car, tick: 2 })));
+    expect(got[0]!.key).toBe('0');
+  });
+});

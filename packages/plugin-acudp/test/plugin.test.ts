@@ -47,6 +47,20 @@ async function metric(host: TestHost, name: string, labels: Record<string, strin
 }
 
 describe('acudp plugin with a fake AC server', () => {
+  it('keys car updates by car id, so a slow latest subscriber keeps every car', async () => {
+    const host = await live({ realtimeIntervalMs: 40 });
+    await host.waitFor('acudp/car_update', (m) => (m.data as { carId: number }).carId === 3);
+    const updates = host.published('acudp/car_update');
+    expect(updates.every((m) => m.key === String((m.data as { carId: number }).carId))).toBe(true);
+    const got: unknown[] = [];
+    const sub = host.host.bus.subscribe('acudp/car_update', (m) => got.push(m.data), { policy: 'latest' });
+    sub.pause();
+    await until(() => sub.pending === 4, 5000, 'one pending update per car');
+    sub.resume();
+    expect(new Set(got.map((d) => (d as { carId: number }).carId))).toEqual(new Set([0, 1, 2, 3]));
+    sub.unsubscribe();
+  });
+
   it('is the default export', () => {
     expect(acudpDefault).toBe(acudp);
     expect(acudp.definition.name).toBe('acudp');

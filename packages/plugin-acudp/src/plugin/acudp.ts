@@ -154,7 +154,8 @@ class AcudpPlugin {
   private onEvent(e: AcspEvent): void {
     this.lastEventAt = Date.now();
     this.datagrams.inc();
-    this.api.publish(this.topics.get(e.type)!, e);
+    // Car updates share one topic; the car id keys them so a slow `latest` client keeps every car's newest.
+    this.api.publish(this.topics.get(e.type)!, e, e.type === 'car_update' ? { key: String(e.carId) } : undefined);
     switch (e.type) {
       case 'car_update':
         if (this.options.batchCarUpdates) this.batchCarUpdate(e);
