@@ -315,9 +315,13 @@ export class Rf2Source implements Source {
     const before = this.stats.nonFinite;
     const vehicles = new Array<VehicleEntry>(count.count);
     for (let i = 0; i < count.count; i++) {
-      const t = decodeTelemetryVehicle(data, i, this.stats);
-      const s = this.scoringById.get(t.id);
-      vehicles[i] = { ...t, driverName: s?.driverName ?? null, place: s?.place ?? null, isPlayer: s?.isPlayer ?? false };
+      // Extended in place rather than spread into a copy: at 128 cars the copy doubled the garbage.
+      const v = decodeTelemetryVehicle(data, i, this.stats) as VehicleEntry;
+      const s = this.scoringById.get(v.id);
+      v.driverName = s?.driverName ?? null;
+      v.place = s?.place ?? null;
+      v.isPlayer = s?.isPlayer ?? false;
+      vehicles[i] = v;
     }
     this.checkFloats(before, 'telemetry');
     this.deps.publish('rf2/vehicles', { numVehicles: count.count, vehicles } satisfies VehiclesMessage);
