@@ -173,7 +173,7 @@ async function main() {
 
     // 2. CPU share at 50 Hz ----------------------------------------------------------------------
     const window = QUICK ? 2 : 6;
-    const cpuRows = [['what', '% of a core', 'x idle', 'polls/s']];
+    const cpuRows = [['what', '% of a core', 'x idle', 'frames/s']];
     const idleHost = new Host({ config: { server: { enabled: false }, log: { level: 'silent' }, plugins: [] } });
     await idleHost.start();
     await sleep(300);

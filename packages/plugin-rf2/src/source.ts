@@ -262,6 +262,7 @@ export class Rf2Source implements Source {
     for (let i = before; i < slot.copy.stats.tornCopies; i++) this.deps.onTorn?.(slot.buffer);
     if (r === 'fresh') slot.lastChange = now;
     else if (r === 'torn') {
+      this.deps.countBadInput('torn_buffer');
       const v = slot.copy.lastTorn!;
       this.warn.log(`torn:${slot.buffer}`, (suppressed) =>
         this.deps.logger.warn(

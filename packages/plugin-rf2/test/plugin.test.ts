@@ -195,6 +195,7 @@ describe('rf2 plugin', () => {
     expect(h.published('rf2/telemetry').length).toBe(before);
     expect(h.published('rf2/telemetry').some((m) => (m.data as TelemetryVehicle).gear === 7)).toBe(false);
     expect(await metricSum(h.host, 'acgateway_rf2_torn_copies_total')).toBeGreaterThan(50);
+    expect(await badInput(h.host, 'torn_buffer')).toBeGreaterThan(50);
     expect(warnings(h.logs, 'stays mid-write')).toHaveLength(1);
     expect(statuses(h).at(-1)!.state).toBe('connected');
     writer.endWrite('Telemetry');
