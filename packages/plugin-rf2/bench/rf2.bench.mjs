@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Host } from '@acgateway/core';
 import rf2, {
+  COPY_LAYOUTS,
   ConsistentCopy,
   FileMappingOpener,
   Rf2FileWriter,
@@ -24,8 +25,6 @@ import rf2, {
   findPlayer,
   decodeTelemetryVehicle,
   newDecodeStats,
-  telemetryLiveBytes,
-  telemetryVehicleCount,
 } from '@acgateway/plugin-rf2';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -140,7 +139,7 @@ async function main() {
     writer.images.writeTelemetry(f.telemetry);
     writer.images.writeScoring(f.scoring);
     writer.open();
-    const layout = { mappingBytes: TELEMETRY.mappingBytes, headBytes: TELEMETRY.headBytes, liveBytes: (h) => telemetryLiveBytes(telemetryVehicleCount(h).count) };
+    const layout = COPY_LAYOUTS.Telemetry;
     const src = Buffer.from(writer.images.telemetry);
     const dst = Buffer.alloc(TELEMETRY.mappingBytes);
     const baseline = perOp(() => src.copy(dst, 0, 0, src.length), secs);

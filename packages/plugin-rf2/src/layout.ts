@@ -222,6 +222,15 @@ function viewOf(buf: Buffer): DataView {
   return v;
 }
 
+/**
+ * What a consistent copy of each buffer needs: its size, how much to read live first (versions and
+ * vehicle count), and how many bytes that head says hold data.
+ */
+export const COPY_LAYOUTS: Record<ReadBuffer, { mappingBytes: number; headBytes: number; liveBytes(head: Buffer): number }> = {
+  Telemetry: { mappingBytes: TELEMETRY.mappingBytes, headBytes: TELEMETRY.headBytes, liveBytes: (h) => telemetryLiveBytes(telemetryVehicleCount(h).count) },
+  Scoring: { mappingBytes: SCORING.mappingBytes, headBytes: SCORING.headBytes, liveBytes: (h) => scoringLiveBytes(scoringVehicleCount(h).count) },
+};
+
 function f64(dv: DataView, at: number, stats: DecodeStats): number | null {
   const v = dv.getFloat64(at, true);
   if (Number.isFinite(v)) return v;

@@ -5,14 +5,11 @@
 import type { ComponentStatus, Logger, Source } from '@acgateway/core';
 import { RateLimitedLog } from '@acgateway/core';
 import {
-  SCORING,
-  TELEMETRY,
+  COPY_LAYOUTS,
   decodeScoring,
   decodeTelemetryVehicle,
   newDecodeStats,
-  scoringLiveBytes,
   scoringVehicleCount,
-  telemetryLiveBytes,
   telemetryVehicleCount,
   type DecodeStats,
   type ReadBuffer,
@@ -89,17 +86,17 @@ export class Rf2Source implements Source {
   private readonly scoringById = new Map<number, { driverName: string; place: number; isPlayer: boolean }>();
 
   constructor(private readonly deps: Rf2SourceDeps, private readonly options: Rf2SourceOptions) {
-    const slot = (buffer: ReadBuffer, layout: ConstructorParameters<typeof ConsistentCopy>[0]): Slot => ({
+    const slot = (buffer: ReadBuffer): Slot => ({
       buffer,
       region: undefined,
-      copy: new ConsistentCopy(layout),
+      copy: new ConsistentCopy(COPY_LAYOUTS[buffer]),
       lastOpenTry: -Infinity,
       openFailure: undefined,
       lastChange: 0,
     });
     this.slots = {
-      Telemetry: slot('Telemetry', { mappingBytes: TELEMETRY.mappingBytes, headBytes: TELEMETRY.headBytes, liveBytes: (h) => telemetryLiveBytes(telemetryVehicleCount(h).count) }),
-      Scoring: slot('Scoring', { mappingBytes: SCORING.mappingBytes, headBytes: SCORING.headBytes, liveBytes: (h) => scoringLiveBytes(scoringVehicleCount(h).count) }),
+      Telemetry: slot('Telemetry'),
+      Scoring: slot('Scoring'),
     };
     this.warn = new RateLimitedLog(options.warnIntervalMs ?? 5000, deps.now);
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  COPY_LAYOUTS,
   ConsistentCopy,
   FileMappingOpener,
   Rf2FileWriter,
@@ -9,13 +10,11 @@ import {
   WindowsMappingOpener,
   decodeTelemetry,
   newDecodeStats,
-  telemetryLiveBytes,
-  telemetryVehicleCount,
   type MappedRegion,
 } from '@acgateway/plugin-rf2';
 import { field, sleep, tempDir } from './helpers.js';
 
-const telemetryLayout = { mappingBytes: TELEMETRY.mappingBytes, headBytes: TELEMETRY.headBytes, liveBytes: (h: Buffer) => telemetryLiveBytes(telemetryVehicleCount(h).count) };
+const telemetryLayout = COPY_LAYOUTS.Telemetry;
 
 let tmp: ReturnType<typeof tempDir>;
 const regions: MappedRegion[] = [];

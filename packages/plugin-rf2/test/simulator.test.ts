@@ -2,19 +2,15 @@ import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestHost, type TestHost } from '@acgateway/core/testing';
 import rf2, {
+  COPY_LAYOUTS,
   ConsistentCopy,
   FileMappingOpener,
   Rf2Simulator,
-  SCORING,
   TELEMETRY,
   decodeScoring,
   decodeTelemetry,
   findPlayer,
   newDecodeStats,
-  scoringLiveBytes,
-  scoringVehicleCount,
-  telemetryLiveBytes,
-  telemetryVehicleCount,
   type FeedMessage,
   type StatusMessage,
 } from '@acgateway/plugin-rf2';
@@ -38,13 +34,10 @@ afterEach(async () => {
 async function readBack(dir: string) {
   const opener = new FileMappingOpener({ dir, mode: 'mmap' });
   const out: { telemetry?: Buffer; scoring?: Buffer } = {};
-  for (const [name, layout] of [
-    ['Telemetry', { mappingBytes: TELEMETRY.mappingBytes, headBytes: TELEMETRY.headBytes, liveBytes: (h: Buffer) => telemetryLiveBytes(telemetryVehicleCount(h).count) }],
-    ['Scoring', { mappingBytes: SCORING.mappingBytes, headBytes: SCORING.headBytes, liveBytes: (h: Buffer) => scoringLiveBytes(scoringVehicleCount(h).count) }],
-  ] as const) {
+  for (const name of ['Telemetry', 'Scoring'] as const) {
     const r = opener.open(name);
     if (!r.ok) throw new Error(r.reason);
-    const c = new ConsistentCopy(layout);
+    const c = new ConsistentCopy(COPY_LAYOUTS[name]);
     expect(await c.take(r.region)).toBe('fresh');
     r.region.close();
     if (name === 'Telemetry') out.telemetry = c.data;
