@@ -179,10 +179,14 @@ function drive(server, hz, ms, measured) {
       const period = 1000 / hz;
       let k = 0;
       const tick = () => {
-        if (performance.now() >= end) return resolve(seq - first);
-        server.publish(telemetry(seq++, measured));
-        k++;
-        // Scheduled against the start, not the last tick, so timer lateness does not lower the rate.
+        const now = performance.now();
+        if (now >= end) return resolve(seq - first);
+        // Ticks are due against the start, not the last tick; a late timer publishes what fell due
+        // meanwhile (as a source would, finding several packets waiting), so a busy host keeps the rate.
+        do {
+          server.publish(telemetry(seq++, measured));
+          k++;
+        } while (start + k * period <= now);
         setTimeout(tick, Math.max(0, start + k * period - performance.now()));
       };
       tick();
@@ -317,7 +321,7 @@ function printRatios(rows) {
       const ratio = p.deliveredPerS ? g.deliveredPerS / p.deliveredPerS : NaN;
       const cpuPerMsg = (x) => (x.deliveredPerS ? x.serverCpu / x.deliveredPerS : NaN);
       body.push([String(n), rate.label, fmt(ratio, 2), fmt(cpuPerMsg(g) / cpuPerMsg(p), 2), fmt(g.p99, 2), fmt(p.p99, 2)]);
-      verdicts.push({ aim: `delivered ratio >= 0.8 at ${n} clients, ${rate.label}`, met: ratio >= 0.8, value: fmt(ratio, 2) });
+      verdicts.push({ aim: `delivered ratio >= 0.8 at ${n} client${n === 1 ? "" : "s"}, ${rate.label}`, met: ratio >= 0.8, value: fmt(ratio, 3) });
       if (n === 1000 && rate.hz === 60) verdicts.push({ aim: 'gateway p99 < 50 ms at 1000 clients x 60 Hz', met: g.p99 !== null && g.p99 < 50, value: `${fmt(g.p99, 2)} ms` });
     }
   }
