@@ -329,6 +329,11 @@ export class Bus implements BusLike {
     this.stats.retainedTopics = this.retainedByTopic.size;
   }
 
+  /** Whether anyone would receive a message on this topic: skip costly work nobody listens to. */
+  hasSubscribers(topic: string): boolean {
+    return this.route(topic).length > 0;
+  }
+
   get subscriptionCount(): number {
     return this.subs.size;
   }

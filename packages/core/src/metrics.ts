@@ -1,6 +1,14 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 type CounterChild = { inc(value?: number): void };
+interface TopicCounters {
+  published: CounterChild;
+  delivered: CounterChild;
+  dropped: CounterChild;
+  conflated: CounterChild;
+  /** Deliveries not yet handed to the counter (see countDelivered). */
+  deliveredPending: number;
+}
 import type { Message } from './bus.js';
 
 /**
@@ -19,12 +27,12 @@ export class Metrics {
   readonly commandErrors: Counter<'verb' | 'code'>;
   readonly badInput: Counter<'plugin' | 'kind'>;
   /** Label children cached per topic: the label lookup is on the hot path. */
-  private readonly topicChildren = new Map<string, { published: CounterChild; delivered: CounterChild; dropped: CounterChild; conflated: CounterChild }>();
+  private readonly topicChildren = new Map<string, TopicCounters>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     this.published = new Counter({ name: 'acgateway_messages_published_total', help: 'Messages published on the bus, per topic', labelNames: ['topic'], registers });
-    this.delivered = new Counter({ name: 'acgateway_messages_delivered_total', help: 'Messages sent to clients by endpoints, per topic', labelNames: ['topic'], registers });
+    this.delivered = new Counter({ name: 'acgateway_messages_delivered_total', help: 'Messages sent to clients by endpoints, per topic', labelNames: ['topic'], registers, collect: () => this.flushDelivered() });
     this.dropped = new Counter({ name: 'acgateway_messages_dropped_total', help: 'Messages dropped for slow subscribers (queue or conflation bound), per topic', labelNames: ['topic'], registers });
     this.conflated = new Counter({ name: 'acgateway_messages_conflated_total', help: 'Messages replaced by a newer one for a slow latest-policy subscriber, per topic', labelNames: ['topic'], registers });
     this.filtered = new Counter({ name: 'acgateway_messages_filtered_total', help: 'Messages dropped by a publish hook', registers });
@@ -45,6 +53,7 @@ export class Metrics {
         delivered: this.delivered.labels(key),
         dropped: this.dropped.labels(key),
         conflated: this.conflated.labels(key),
+        deliveredPending: 0,
       };
       this.topicChildren.set(key, c);
       if (key !== topic) return c;
@@ -56,8 +65,21 @@ export class Metrics {
     this.children(message.topic).published.inc();
   }
 
+  /**
+   * Called once per client per message, too hot for prom-client's per-call label hashing (~100 ns):
+   * summed in a plain number and handed to the counter when it is read.
+   */
   countDelivered(message: Message, n: number): void {
-    if (n > 0) this.children(message.topic).delivered.inc(n);
+    if (n > 0) this.children(message.topic).deliveredPending += n;
+  }
+
+  private flushDelivered(): void {
+    for (const c of this.topicChildren.values()) {
+      if (c.deliveredPending > 0) {
+        c.delivered.inc(c.deliveredPending);
+        c.deliveredPending = 0;
+      }
+    }
   }
 
   countDropped(message: Message): void {

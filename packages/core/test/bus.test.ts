@@ -114,6 +114,16 @@ describe('Bus', () => {
     expect(bus.subscriptionCount).toBe(1);
   });
 
+  it('tells whether a topic has subscribers', () => {
+    const bus = new Bus();
+    expect(bus.hasSubscribers('rf2/vehicles')).toBe(false);
+    const sub = bus.subscribe('rf2/+', () => {});
+    expect(bus.hasSubscribers('rf2/vehicles')).toBe(true);
+    expect(bus.hasSubscribers('acudp/x')).toBe(false);
+    sub.unsubscribe();
+    expect(bus.hasSubscribers('rf2/vehicles')).toBe(false);
+  });
+
   it('a publish filter may transform or drop a message', () => {
     const bus = new Bus(Date.now, {
       filter: (m) => (m.topic === 'secret' ? null : { ...m, data: { wrapped: m.data } }),

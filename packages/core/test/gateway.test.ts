@@ -42,6 +42,28 @@ describe('gateway websocket protocol', () => {
     }
   });
 
+  it('delivers a burst published in one tick completely and in order, and counts deliveries', async () => {
+    const t = await createTestHost({});
+    const a = await gatewayClient(t.urls.gateway);
+    const b = await gatewayClient(t.urls.gateway);
+    try {
+      for (const c of [a, b]) {
+        c.send({ op: 'subscribe', topics: ['burst'], policy: 'queue' });
+        await c.next((f) => f.op === 'subscribed');
+      }
+      for (let i = 0; i < 500; i++) t.host.bus.publish('burst', { i });
+      for (const c of [a, b]) {
+        await c.next((f) => f.topic === 'burst' && f.data.i === 499);
+        expect(c.frames.filter((f) => f.topic === 'burst').map((f) => f.data.i)).toEqual([...Array(500).keys()]);
+      }
+      expect(await t.metric('acgateway_messages_delivered_total', { topic: 'burst' })).toBe(1000);
+    } finally {
+      a.close();
+      b.close();
+      await t.stop();
+    }
+  });
+
   it('answers commands by id, with data or an error naming what was wrong', async () => {
     const t = await createTestHost({ plugins: [verbs()] });
     const c = await gatewayClient(t.urls.gateway);

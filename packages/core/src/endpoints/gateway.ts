@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
 import type { Bus, Message, Policy, Subscription } from '../bus.js';
 import { CommandError, errorMessage } from '../errors.js';
@@ -70,6 +71,31 @@ export function createGatewayEndpoint(deps: EndpointDeps, bus: Bus, dispatcher: 
       for (const c of clients) c.dispose();
     },
   });
+}
+
+/** Sockets whose writes are held until the current tick's synchronous work is done. */
+const corkedSockets: Socket[] = [];
+
+function uncorkAll(): void {
+  for (const socket of corkedSockets) socket.uncork();
+  corkedSockets.length = 0;
+}
+
+/** Frames this small are batched per tick; a bigger one is its own batch (the syscall is amortized). */
+const BATCH_BELOW_BYTES = 16 * 1024;
+
+/**
+ * After a client's first small frame in a tick, hold its later frames until the tick ends, so a
+ * burst (many topics at once, or flat-out publishing) leaves in one writev instead of one syscall
+ * per frame. A lone frame is written at once: 60 Hz single-topic latency is unchanged. Held bytes
+ * count in bufferedAmount, so backpressure still sees them. `ws` has no public cork; `_socket` is
+ * its net.Socket.
+ */
+function holdRestOfTick(ws: WebSocket): void {
+  const socket = (ws as unknown as { _socket?: Socket })._socket;
+  if (!socket || socket.writableCorked > 0) return;
+  socket.cork();
+  if (corkedSockets.push(socket) === 1) process.nextTick(uncorkAll);
 }
 
 class GatewayClient {
@@ -220,7 +246,9 @@ class GatewayClient {
   private deliver(message: Message): void {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(encodeMessage(message), { binary: false });
+    const frame = encodeMessage(message);
+    ws.send(frame, { binary: false });
+    if (frame.length < BATCH_BELOW_BYTES) holdRestOfTick(ws);
     this.deps.metrics.countDelivered(message, 1);
     const buffered = ws.bufferedAmount;
     if (buffered > this.bp.maxBufferedBytes) {
