@@ -25,7 +25,7 @@ const processOptions = {
 
 export const optionsSchema = z
   .object({
-    root: z.string().default('.').describe('The acServer folder (cfg/, results/, logs/); relative to the working folder'),
+    root: z.string().default('.').describe('The acServer folder (cfg/, results/, logs/); relative to the config file\'s folder'),
     logDir: z.string().default('logs').describe('Output of each run and ini snapshots; relative to root'),
     backupDir: z.string().optional().describe('Where timestamped backups of replaced files go (default: beside each file); relative to root'),
     acws: z

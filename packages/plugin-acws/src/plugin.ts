@@ -53,7 +53,7 @@ export const acws = definePlugin({
   description: 'Assetto Corsa server control: process, config files, grid, lobby, tracker, line-command websocket',
   options: optionsSchema,
   apply(api, options) {
-    const root = path.resolve(options.root);
+    const root = path.resolve(api.configDir, options.root);
     const logDir = path.resolve(root, options.logDir);
     const o = options.acws;
     if (o.enabled && !isLoopback(o.host) && !o.token && !o.readToken) {

@@ -184,3 +184,26 @@ describe('grid', () => {
     void isMsg;
   });
 });
+
+describe('paths', () => {
+  it('resolves a relative root from the config file\'s folder', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const { createTestHost } = await import('@acgateway/core/testing');
+    const { acws, createSandboxServerRoot, fakeAcServerCommand } = await import('@acgateway/plugin-acws');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acws-rel-'));
+    try {
+      const sandbox = await createSandboxServerRoot(path.join(dir, 'servers', 'one'), { track: 'vallelunga' });
+      const t = await createTestHost({ plugins: [acws({ root: 'servers/one', acws: { port: 0 }, acServer: fakeAcServerCommand(), stracker: { enabled: false } })], configDir: dir });
+      try {
+        const info = (await t.dispatch('server info')) as { server: { track: string; directory: string } };
+        expect(info.server.track).toBe(sandbox.track);
+        expect(info.server.directory).toBe(sandbox.root);
+      } finally {
+        await t.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

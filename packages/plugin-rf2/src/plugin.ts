@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { API_VERSION, CommandError, definePlugin, z } from '@acgateway/core';
 import { createFeedEndpoint } from './feed.js';
 import { createOpener } from './readers/index.js';
@@ -46,7 +47,7 @@ export const rf2 = definePlugin({
   description: 'rFactor 2 shared memory: telemetry and scoring topics, and the rF2 JSON websocket feed',
   options: rf2Options,
   apply(api, options) {
-    const opener = createOpener({ reader: options.reader, dir: options.dir, suffix: options.mapping, global: options.globalMapping });
+    const opener = createOpener({ reader: options.reader, dir: path.resolve(api.configDir, options.dir), suffix: options.mapping, global: options.globalMapping });
     const torn = api.metrics.counter('acgateway_rf2_torn_copies_total', 'rF2 buffer copies found mid-write and dropped', ['buffer']);
     const source = new Rf2Source(
       {

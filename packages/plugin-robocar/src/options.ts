@@ -23,7 +23,7 @@ const testPattern = z.strictObject({
 
 const folder = z.strictObject({
   source: z.literal('folder'),
-  /** A folder of .jpg/.jpeg files, one file, or a glob (`frames/*.jpg`); relative to the working folder. */
+  /** A folder of .jpg/.jpeg files, one file, or a glob (`frames/*.jpg`); relative to the config file's folder. */
   path: z.string().min(1),
   fps: fps.default(10),
   /** How often the file list is read again, ms. */

@@ -21,7 +21,7 @@ export const robocar = definePlugin({
   apply(api, options) {
     let feed: CameraFeed | undefined;
     if (options.camera) {
-      const camera = createCameraSource(options.camera);
+      const camera = createCameraSource(options.camera, api.configDir);
       const cameraFeed = new CameraFeed(camera, {
         logger: api.logger,
         now: () => api.clock.now(),

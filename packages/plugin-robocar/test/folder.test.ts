@@ -61,6 +61,18 @@ describe('folder camera', () => {
     expect(c.of('sensor_data').filter((x) => x.camera).every((x) => x.camera.width === 56)).toBe(true);
   });
 
+  it('resolves a relative path or glob from the config file\'s folder', async () => {
+    const dir = await folder();
+    await mkdir(path.join(dir, 'frames'));
+    await writeFile(path.join(dir, 'frames', 'a.jpg'), makeJpeg(72, 24, 1));
+    for (const rel of ['frames', 'frames/*.jpg']) {
+      const r = await startRobocar({ publishRate: 20, camera: { source: 'folder', path: rel, fps: 20 } as any }, dir);
+      cleanups.push(() => r.stop());
+      const c = await client(r.url);
+      expect((await c.next('sensor_data', (x) => x.camera !== null)).camera.width).toBe(72);
+    }
+  });
+
   it('skips a corrupt JPEG, counts and logs it, and keeps showing the good ones', async () => {
     const dir = await folder();
     const good = makeJpeg(64, 48, 3);

@@ -72,8 +72,8 @@ export interface Robocar {
 }
 
 /** A test host running the plugin with its stream on an ephemeral port. */
-export async function startRobocar(options: RobocarOptionsInput = {}): Promise<Robocar> {
-  const t = await createTestHost({ plugins: [robocar({ port: 0, ...options })] });
+export async function startRobocar(options: RobocarOptionsInput = {}, configDir?: string): Promise<Robocar> {
+  const t = await createTestHost({ plugins: [robocar({ port: 0, ...options })], configDir });
   const url = t.urls.endpoints['robocar/stream']![0]!;
   return { t, url, stop: () => t.stop() };
 }

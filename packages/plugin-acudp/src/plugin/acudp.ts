@@ -97,14 +97,14 @@ class AcudpPlugin {
   private async begin(): Promise<void> {
     const { api, client, options } = this;
     if (options.record) {
-      this.recorder = new Recorder(path.resolve(options.record.file));
+      this.recorder = new Recorder(path.resolve(api.configDir, options.record.file));
       await this.recorder.open();
       client.on('datagram', (buf) => this.recorder?.write(Direction.ToPlugin, buf));
       api.logger.info({ file: this.recorder.file }, 'acudp recording datagrams');
     }
     if (options.replay) {
       const r = options.replay;
-      const source = await loadReplay(path.resolve(r.file), { gapMs: r.gapMs });
+      const source = await loadReplay(path.resolve(api.configDir, r.file), { gapMs: r.gapMs });
       if (source.problem) {
         api.countBadInput('replay_file');
         api.logger.warn({ file: source.file }, `acudp replay: ${source.problem}`);

@@ -5,8 +5,10 @@ import { startTicker } from '../util/ticker.js';
 import type { CameraSink, CameraSource } from './types.js';
 
 export interface FolderCameraOptions {
-  /** A folder (its .jpg/.jpeg files), one JPEG file, or a glob such as `frames/*.jpg`. Relative to the working folder. */
+  /** A folder (its .jpg/.jpeg files), one JPEG file, or a glob such as `frames/*.jpg`. Relative to `cwd`. */
   path: string;
+  /** What a relative `path` starts from (the plugin passes the config file's folder). Default: the working folder. */
+  cwd?: string;
   /** Frames per second, default 10. */
   fps?: number;
   /** How often the file list is read again (files added, removed, the folder back), ms. Default 5000. */
@@ -80,10 +82,11 @@ export class FolderCamera implements CameraSource {
   }
 
   private async list(): Promise<string[]> {
-    const p = this.options.path;
-    if (isDynamicPattern(p)) {
-      return (await glob([p], { absolute: true, onlyFiles: true })).sort(naturalOrder);
+    const cwd = this.options.cwd ?? process.cwd();
+    if (isDynamicPattern(this.options.path)) {
+      return (await glob([this.options.path], { absolute: true, onlyFiles: true, cwd })).sort(naturalOrder);
     }
+    const p = path.resolve(cwd, this.options.path);
     const s = await stat(p);
     if (!s.isDirectory()) return [path.resolve(p)];
     const names = await readdir(p, { withFileTypes: true });
