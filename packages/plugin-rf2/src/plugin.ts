@@ -57,6 +57,7 @@ export const rf2 = definePlugin({
         countBadInput: (kind) => api.countBadInput(kind),
         now: () => api.clock.now(),
         onTorn: (buffer) => torn.labels(buffer).inc(),
+        hasSubscribers: (topic) => api.bus.hasSubscribers(topic),
       },
       { pollHz: options.pollHz, scoringHz: options.scoringHz, vehiclesHz: options.vehiclesHz, pedals: options.feed.pedals },
     );

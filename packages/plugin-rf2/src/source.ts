@@ -45,6 +45,8 @@ export interface Rf2SourceDeps {
   now(): number;
   /** Told of every torn copy, per buffer (a metric). */
   onTorn?(buffer: ReadBuffer): void;
+  /** Whether anyone listens on a topic: rf2/vehicles (every car decoded) is skipped when nobody does. */
+  hasSubscribers?(topic: string): boolean;
 }
 
 export interface PlayerState {
@@ -309,6 +311,7 @@ export class Rf2Source implements Source {
     const count = telemetryVehicleCount(data);
     this.checkCount('Telemetry', count);
     if (now - this.lastVehiclesPublish < 1000 / this.options.vehiclesHz) return;
+    if (this.deps.hasSubscribers && !this.deps.hasSubscribers('rf2/vehicles')) return;
     this.lastVehiclesPublish = now;
     const before = this.stats.nonFinite;
     const vehicles = new Array<VehicleEntry>(count.count);

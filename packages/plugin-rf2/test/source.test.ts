@@ -71,3 +71,39 @@ describe('poller around a mapping that outlives rF2 (the Windows case)', () => {
     expect(opener.describe('Telemetry')).toContain('$rFactor2SMMP_Telemetry$');
   });
 });
+
+describe('work nobody listens to', () => {
+  it('decodes every car for rf2/vehicles only while someone subscribes to it', async () => {
+    openWith(new Rf2FileWriter({ dir: tmp.dir }));
+    const bus = new Bus();
+    const seen: string[] = [];
+    let vehiclesPublished = 0;
+    bus.subscribe('rf2/telemetry', (m) => seen.push(m.topic));
+    source = new Rf2Source(
+      {
+        opener: new FileMappingOpener({ dir: tmp.dir, mode: 'read' }),
+        logger: createLogger({ level: 'silent', pretty: false }),
+        publish: (t, d, o) => {
+          if (t === 'rf2/vehicles') vehiclesPublished++;
+          bus.publish(t, d, o);
+        },
+        countBadInput: () => {},
+        now: () => Date.now(),
+        hasSubscribers: (t) => bus.hasSubscribers(t),
+      },
+      { pollHz: 50, scoringHz: 5, vehiclesHz: 50, pedals: 'filtered', reopenIdleMs: 10_000 },
+    );
+    let vehicles = 0;
+    source.start();
+    await until('telemetry', () => seen.length > 0, 3000);
+    await sleep(200);
+    expect(vehiclesPublished).toBe(0);
+    expect(bus.stats.published).toBeGreaterThan(0); // status and the player's telemetry still flow
+    bus.subscribe('rf2/vehicles', () => vehicles++);
+    // a changed frame is needed for a fresh copy: write the telemetry again
+    const writer = openWith(new Rf2FileWriter({ dir: tmp.dir }));
+    await until('vehicles published', () => vehicles > 0, 3000);
+    expect(vehiclesPublished).toBe(vehicles);
+    void writer;
+  });
+});
