@@ -1,13 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPluginInstance, loadConfigFile, type PluginEntry } from '@acgateway/core';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, freePort as freeTcpPort, freeUdpPort, type TestHost } from '@acgateway/core/testing';
 import { FakeAcServer } from '@acgateway/plugin-acudp';
 import { Rf2Simulator } from '@acgateway/plugin-rf2';
 import { createSandboxServerRoot, fakeAcServerCommand } from '@acgateway/plugin-acws';
@@ -34,21 +32,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
-async function freeTcpPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** The example's plugins, each with its options merged with the override for its name. */
 async function loadExample(name: string, overrides: Record<string, (options: Record<string, any>) => Record<string, any>>) {

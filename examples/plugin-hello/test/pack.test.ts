@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { freePort } from '@acgateway/core/testing';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +16,6 @@ const built = existsSync(path.join(here, 'dist/index.js')) && existsSync(path.jo
 let dir: string;
 let child: ChildProcess | undefined;
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 // The publishing story end to end: pack the template, install the tarball beside a config in a
 // folder of its own (as a user would), start the CLI there, and see the plugin's topic.

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@acgateway/core/testing';
 
 // The CLI is tested as users run it: the built bin in a child process (npm run build comes first).
 const bin = path.resolve(fileURLToPath(import.meta.url), '../../bin/acgateway.js');
@@ -41,13 +41,6 @@ function run(args: string[], opts: { cwd?: string } = {}) {
   return { child, done, waitOut };
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe.skipIf(!built)('acgateway CLI (built bin)', () => {
   it('prints --version and --help; unknown commands and flags exit 2', async () => {

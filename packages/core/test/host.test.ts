@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { API_VERSION, CommandError, ConfigError, definePlugin, Host, PluginError, z, type Endpoint } from '@acgateway/core';
-import { createTestHost } from '@acgateway/core/testing';
+import { createTestHost, freePort } from '@acgateway/core/testing';
 import { pino } from 'pino';
 
 const silent = pino({ level: 'silent' });
@@ -284,13 +284,6 @@ describe('endpoints and ports', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('test kit', () => {
   it('reads one metric series by labels', async () => {

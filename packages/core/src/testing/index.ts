@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import { pino } from 'pino';
 import { Host } from '../host.js';
 import type { Message } from '../bus.js';
@@ -113,6 +115,33 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     urls: { gateway: gw, health: `${httpBase}/health`, metrics: `${httpBase}/metrics`, endpoints: urls },
     stop: () => host.stop(),
   };
+}
+
+/**
+ * A TCP port that was free a moment ago, for what must be told its port before it listens (a
+ * config with a fixed port). Prefer port 0 wherever the real port can be read back after listen.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(0, host, () => resolve());
+  });
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A UDP port that was free a moment ago (see freePort). */
+export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(0, host, () => resolve());
+  });
+  const { port } = s.address();
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
 
 export { Host };
