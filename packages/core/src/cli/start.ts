@@ -62,5 +62,7 @@ export function banner(host: Host): string {
     lines.push(`  ${p.name}${p.version ? ` ${p.version}` : ''}: ${p.sources.length} source(s), ${p.verbs.length} verb(s)`);
     for (const e of eps) lines.push(`    ${e}`);
   }
+  const gateway = host.endpointUrls()['core/gateway']?.[0];
+  if (gateway) lines.push(`Try: npx acgateway exec "help" --url ${gateway}   (every verb with its plugin)`);
   return lines.join('\n');
 }
