@@ -61,7 +61,9 @@ describe('examples start with fakes in place of real servers', () => {
     cleanups.push(() => fake.stop());
     const t = await start('ac-live-timing', { acudp: (o) => ({ ...o, listenPort, serverPort: fake.commandPort }) });
     await t.waitFor('acudp/car_update', undefined, 10_000);
-    expect(await t.dispatch('ac broadcast "hello from the example"')).toBeDefined();
+    const received = new Promise((resolve) => fake.on('command', (cmd) => resolve(cmd)));
+    await t.dispatch('ac broadcast "hello from the example"');
+    expect(await received).toEqual({ type: 'broadcast_chat', message: 'hello from the example' });
   });
 
   it('rf2-dashboard: rf2 reading the simulator, with the seed feed', async () => {

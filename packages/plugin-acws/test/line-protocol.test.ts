@@ -123,8 +123,8 @@ describe('line protocol endpoint', () => {
     expect(reply.data.msg).toBe(`Shutting down the WebSocket server running at 127.0.0.1:${port}`);
     await b.waitFor(isMsg(/^Shutting down/));
     await new Promise((r) => setTimeout(r, 300));
-    expect(a.closed).toBeDefined();
-    expect(b.closed).toBeDefined();
+    expect(a.closed?.code).toEqual(expect.any(Number));
+    expect(b.closed?.code).toEqual(expect.any(Number));
     await expect(LineClient.connect(rig.lineUrl)).rejects.toThrow();
     const g = await rig.gateway();
     expect((await g.cmd('server sessions')).data.sessions.Race.laps).toBe(5);
