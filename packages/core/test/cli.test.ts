@@ -98,6 +98,21 @@ describe.skipIf(!built)('acgateway CLI (built bin)', () => {
     expect(gone.err).toMatch(/cannot reach/);
   });
 
+  it('logs a plugin\'s unhandled promise rejection and keeps running', async () => {
+    const port = await freePort();
+    const pluginDir = path.join(dir, 'node_modules', 'sloppy-plugin');
+    await import('node:fs/promises').then((fs) => fs.mkdir(pluginDir, { recursive: true }));
+    await writeFile(path.join(pluginDir, 'package.json'), JSON.stringify({ name: 'sloppy-plugin', version: '0.0.1', type: 'module', main: 'index.js' }));
+    await writeFile(path.join(pluginDir, 'index.js'), `export default { name: 'sloppy', apiVersion: 1, apply(api) { api.addSource({ name: 's', start() { setTimeout(() => Promise.reject(new Error('forgot to catch')), 50); }, stop() {} }); } };`);
+    await writeFile(path.join(dir, 'acgateway.config.json'), JSON.stringify({ server: { port }, plugins: ['sloppy-plugin'] }));
+    const host = run(['start']);
+    await host.waitOut(/forgot to catch/);
+    const ok = await run(['exec', 'help', '--url', `ws://127.0.0.1:${port}/`]).done;
+    expect(ok.code).toBe(0);
+    host.child.kill('SIGINT');
+    expect((await host.done).code).toBe(0);
+  });
+
   it('a second signal forces the exit when a stop hangs', async () => {
     const port = await freePort();
     const pluginDir = path.join(dir, 'node_modules', 'hang-plugin');

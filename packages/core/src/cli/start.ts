@@ -21,6 +21,9 @@ export async function loadHost(options: { configPath?: string; logLevel?: string
 export async function runStart(options: { configPath?: string; logLevel?: string }, io: { out: (s: string) => void }): Promise<number> {
   const { host, loaded, logger } = await loadHost(options);
   logger.info({ config: loaded.filepath }, 'config loaded');
+  // A promise a plugin forgot to catch is logged, not allowed to end the host (Node's default).
+  const onRejection = (reason: unknown) => logger.error({ err: reason }, 'unhandled promise rejection (a plugin did not catch an error)');
+  process.on('unhandledRejection', onRejection);
   await host.start();
   io.out(banner(host));
   return await new Promise<number>((resolve) => {
@@ -42,6 +45,7 @@ export async function runStart(options: { configPath?: string; logLevel?: string
           clearTimeout(timer);
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
+          process.off('unhandledRejection', onRejection);
           resolve(0);
         },
         (err: unknown) => {
