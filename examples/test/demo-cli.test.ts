@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,15 @@ const root = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const bin = path.join(root, 'packages/core/bin/acgateway.js');
 const built = ['core', 'plugin-acudp', 'plugin-rf2', 'plugin-acws', 'plugin-emperor', 'plugin-robocar'].every((p) => existsSync(path.join(root, 'packages', p, 'dist/index.js')));
 const DEMO_TCP_PORTS = [8090, 8080, 8081, 3000, 8091];
+const DEMO_UDP_PORTS = [12000, 11000];
+
+async function udpFree(port: number): Promise<boolean> {
+  const s = dgram.createSocket('udp4');
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
 
 async function tcpFree(port: number): Promise<boolean> {
   const s = net.createServer();
@@ -46,7 +56,8 @@ let portsFree = true;
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'acgw-demo-'));
   for (const p of DEMO_TCP_PORTS) if (!(await tcpFree(p))) portsFree = false;
-  if (!portsFree) console.warn(`demo CLI test skipped: one of the demo's ports ${DEMO_TCP_PORTS.join(', ')} is in use (is a demo running?)`);
+  for (const p of DEMO_UDP_PORTS) if (!(await udpFree(p))) portsFree = false;
+  if (!portsFree) console.warn(`demo CLI test skipped: one of the demo's ports (tcp ${DEMO_TCP_PORTS.join(', ')}, udp ${DEMO_UDP_PORTS.join(', ')}) is in use (is a demo running?)`);
 });
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
