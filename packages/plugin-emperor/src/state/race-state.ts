@@ -203,9 +203,9 @@ function sameSession(a: Session, b: Session, byIndex = true): boolean {
   return a.track === b.track && a.trackConfig === b.trackConfig && a.name === b.name && a.typeCode === b.typeCode && (!byIndex || a.sessionIndex === b.sessionIndex);
 }
 
-function clearLaps(d: Driver, now: number): Driver {
+/** The timing fields of a driver with no laps yet (a new driver, or a new session). */
+function noLaps(now: number) {
   return {
-    ...d,
     position: null,
     split: '',
     splitMs: null,
@@ -218,27 +218,19 @@ function clearLaps(d: Driver, now: number): Driver {
     topSpeedBestLapKmh: 0,
     topSpeedThisLapKmh: 0,
     lastLapCompletedAt: now,
-    collisions: [],
-  };
+  } satisfies Partial<Driver>;
+}
+
+function clearLaps(d: Driver, now: number): Driver {
+  return { ...d, ...noLaps(now), collisions: [] };
 }
 
 function newDriver(c: CarInfo, now: number): Driver {
   return {
     ...c,
+    ...noLaps(now),
     connected: true,
-    position: null,
     racePosition: null,
-    split: '',
-    splitMs: null,
-    splitLaps: null,
-    laps: 0,
-    totalLaps: 0,
-    lastLapMs: null,
-    bestLapMs: null,
-    totalLapTimeMs: 0,
-    topSpeedBestLapKmh: 0,
-    topSpeedThisLapKmh: 0,
-    lastLapCompletedAt: now,
     connectedAt: now,
     loadedAt: null,
     lastSeenAt: null,
