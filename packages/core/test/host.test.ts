@@ -286,6 +286,18 @@ describe('endpoints and ports', () => {
 
 
 describe('test kit', () => {
+  it('until returns the first truthy value and names what timed out; tempDir removes its folder', async () => {
+    const { until, tempDir } = await import('@acgateway/core/testing');
+    const { existsSync, writeFileSync } = await import('node:fs');
+    let n = 0;
+    expect(await until('three polls', () => (++n >= 3 ? n : 0))).toBe(3);
+    await expect(until('never', () => false, 50)).rejects.toThrow('timed out after 50 ms waiting for never');
+    const t = await tempDir('kit-');
+    writeFileSync(`${t.dir}/x`, 'y');
+    await t.remove();
+    expect(existsSync(t.dir)).toBe(false);
+  });
+
   it('reads one metric series by labels', async () => {
     const p = definePlugin({ name: 'bad', apiVersion: API_VERSION, apply(api) { api.addCommand({ verb: 'bad in', access: 'read', help: '', handler: () => { api.countBadInput('garbage'); api.countBadInput('garbage'); return null; } }); } });
     const t = await createTestHost({ plugins: [p()] });

@@ -1,4 +1,7 @@
 import { Writable } from 'node:stream';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { pino } from 'pino';
@@ -142,6 +145,28 @@ export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
   const { port } = s.address();
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `check` (every 10 ms, real time) until it gives a truthy value, and returns that value;
+ * throws naming `what` after `timeoutMs`. For state that no message announces; prefer `waitFor`.
+ */
+export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** A fresh folder in the OS temp folder; `remove()` deletes it with its content. */
+export async function tempDir(prefix = 'acgw-'): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 export { Host };
