@@ -78,7 +78,7 @@ export class Host implements Dispatcher {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly container: DependencyContainer;
-  config!: ResolvedConfig;
+  readonly config: ResolvedConfig;
   state: HostState = 'new';
   private readonly plugins: LoadedPlugin[] = [];
   private readonly components: Component[] = [];
@@ -90,9 +90,8 @@ export class Host implements Dispatcher {
 
   constructor(private readonly options: HostOptions) {
     this.clock = options.clock ?? systemClock;
-    const pre = resolveConfig(options.config, options.configPath ? `config ${options.configPath}` : 'config');
-    this.config = pre;
-    this.logger = options.logger ?? createLogger({ level: pre.log.level, pretty: pre.log.pretty });
+    this.config = resolveConfig(options.config, options.configPath ? `config ${options.configPath}` : 'config');
+    this.logger = options.logger ?? createLogger({ level: this.config.log.level, pretty: this.config.log.pretty });
     this.bus = new Bus(() => this.clock.now());
     this.container = rootContainer.createChildContainer();
     this.container.register(TOKENS.Logger, { useValue: this.logger });
@@ -108,11 +107,12 @@ export class Host implements Dispatcher {
 
   /** Every tap is wrapped so an error names the plugin and the hook; taps are attributed to the applying plugin. */
   private wireHooks(): void {
+    // Registrars must know whose tap runs; the other hooks (publish runs per message) need no such call.
+    for (const hook of [this.hooks.registerSources, this.hooks.registerEndpoints, this.hooks.registerCommands]) {
+      hook.intercept({ tap: (tap) => void (this.runningTap = tap.name) });
+    }
     for (const [hookName, hook] of Object.entries(this.hooks) as Array<[HookName, Hooks[HookName]]>) {
       (hook as { intercept(i: unknown): void }).intercept({
-        tap: (tap: { name: string }) => {
-          this.runningTap = tap.name;
-        },
         register: (tap: { name: string; type: string; fn: (...a: unknown[]) => unknown }) => {
           const plugin = this.applying ?? tap.name;
           const fn = tap.fn;
@@ -243,7 +243,7 @@ export class Host implements Dispatcher {
       help: 'Lists every verb with its plugin, or details of the verbs starting with the given words',
       handler: ({ args }) => {
         const filter = (args.verb as string | undefined)?.toLowerCase();
-        const list = this.commands.list().filter((c) => !filter || c.verb === filter || c.verb.startsWith(filter + ' ') || c.verb.startsWith(filter));
+        const list = this.commands.list().filter((c) => !filter || c.verb.startsWith(filter));
         if (filter && list.length === 0) throw new CommandError('UNKNOWN_VERB', `no verb starts with "${filter}"; "help" lists every verb`);
         return list.map((c) => ({ verb: c.verb, usage: usage(c), help: c.help, plugin: c.plugin, access: c.access }));
       },
@@ -407,7 +407,7 @@ export class Host implements Dispatcher {
       }
       return result;
     } catch (err) {
-      const e = toCommandError(err instanceof PluginError && err.cause instanceof CommandError ? err.cause : err);
+      const e = toCommandError(err);
       const verb = call?.verb ?? '(unparsed)';
       this.metrics.commandErrors.labels(verb, e.code).inc();
       if (call) this.hooks.commandDone.call(call, { ok: false, error: e, ms: performance.now() - started });

@@ -56,7 +56,6 @@ export class Metrics {
         deliveredPending: 0,
       };
       this.topicChildren.set(key, c);
-      if (key !== topic) return c;
     }
     return c;
   }

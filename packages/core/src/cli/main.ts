@@ -71,15 +71,9 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         throw new UsageError(`unknown command "${verb}": expected start, plugins, exec or init (acgateway --help)`);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`acgateway: ${errorMessage(err)}`);
-      return 2;
-    }
-    if (err instanceof ConfigError || (err instanceof PluginError && err.cause instanceof ConfigError)) {
-      io.err(`acgateway: ${errorMessage(err)}`);
-      return 2;
-    }
     io.err(`acgateway: ${errorMessage(err)}`);
-    return 1;
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const config = err instanceof ConfigError || (err instanceof PluginError && err.cause instanceof ConfigError);
+    return usage || config ? 2 : 1;
   }
 }
