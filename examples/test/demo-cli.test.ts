@@ -49,6 +49,8 @@ function processesIn(dir: string): number[] {
   return pids;
 }
 
+if (!built) console.warn('demo CLI test skipped: run "npm run build" first (a package has no dist/)');
+
 let tmp: string;
 let child: ChildProcess | undefined;
 let portsFree = true;

@@ -87,9 +87,11 @@ describe('examples start with fakes in place of real servers', () => {
       acws: (o) => ({ ...o, root: sandbox.root, acws: { ...o.acws, port: 0 }, acServer: { ...o.acServer, ...fakeAcServerCommand() } }),
     });
     const info = (await t.dispatch('server info')) as Record<string, unknown>;
-    expect(JSON.stringify(info)).toContain(sandbox.track);
+    expect(info).toMatchObject({ server: { track: sandbox.track, running: false } });
     await t.dispatch('server start');
+    expect(await t.dispatch('server info')).toMatchObject({ server: { running: true } });
     await t.dispatch('server stop');
+    expect(await t.dispatch('server info')).toMatchObject({ server: { running: false } });
   });
 
   it('emperor-team: emperor against a fake race-control server', async () => {

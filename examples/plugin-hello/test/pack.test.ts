@@ -17,6 +17,8 @@ let dir: string;
 let child: ChildProcess | undefined;
 
 
+if (!built) console.warn('pack test skipped: run "npm run build" first (dist/ is missing)');
+
 // The publishing story end to end: pack the template, install the tarball beside a config in a
 // folder of its own (as a user would), start the CLI there, and see the plugin's topic.
 describe.skipIf(!built)('publishing a third-party plugin', () => {

@@ -209,20 +209,17 @@ describe('data-path hooks', () => {
 
 describe('endpoints and ports', () => {
   it('refuses two endpoints on one path of one port, naming both', async () => {
-    let port = 0;
     const p = definePlugin({
       name: 'twin',
       apiVersion: API_VERSION,
       apply(api) {
         const server = api.http.acquire({ host: '127.0.0.1', port: 0 });
-        port = 1;
         api.addEndpoint(api.endpoints.ws({ name: 'one', port: 0, server, path: '/feed', onConnection: () => {} }));
         api.addEndpoint(api.endpoints.ws({ name: 'two', port: 0, server, path: '/feed', onConnection: () => {} }));
       },
     });
     const h = new Host({ config: { plugins: [p()], server: { port: 0 } }, logger: silent });
     await expect(h.start()).rejects.toThrow(/path \/feed on 127\.0\.0\.1:0 is wanted by twin\/two but already served by twin\/one/);
-    expect(port).toBe(1);
     expect(h.state).toBe('failed');
   });
 
