@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { makeRaceResult, parseAcIni, raceResultName } from '@acgateway/plugin-acws';
-import { isError, isMsg, startRig, type Rig } from './helpers.js';
+import { createTestHost, tempDir } from '@acgateway/core/testing';
+import { acws, createSandboxServerRoot, fakeAcServerCommand, makeRaceResult, parseAcIni, raceResultName } from '@acgateway/plugin-acws';
+import { isError, startRig, type Rig } from './helpers.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -181,17 +182,12 @@ describe('grid', () => {
     const before = await read(path.join(rig.sandbox.root, 'cfg', 'entry_list.ini'));
     expect((await c.cmd('server start')).error.msg).toBe('start command failed - cfg/entry_list_new.ini has no [CAR_<n>] section: not applied');
     expect(await read(path.join(rig.sandbox.root, 'cfg', 'entry_list.ini'))).toBe(before);
-    void isMsg;
   });
 });
 
 describe('paths', () => {
   it('resolves a relative root from the config file\'s folder', async () => {
-    const { mkdtemp, rm } = await import('node:fs/promises');
-    const os = await import('node:os');
-    const { createTestHost } = await import('@acgateway/core/testing');
-    const { acws, createSandboxServerRoot, fakeAcServerCommand } = await import('@acgateway/plugin-acws');
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'acws-rel-'));
+    const { dir, remove } = await tempDir('acws-rel-');
     try {
       const sandbox = await createSandboxServerRoot(path.join(dir, 'servers', 'one'), { track: 'vallelunga' });
       const t = await createTestHost({ plugins: [acws({ root: 'servers/one', acws: { port: 0 }, acServer: fakeAcServerCommand(), stracker: { enabled: false } })], configDir: dir });
@@ -203,7 +199,7 @@ describe('paths', () => {
         await t.stop();
       }
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await remove();
     }
   });
 });

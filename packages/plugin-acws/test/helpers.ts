@@ -1,16 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import WebSocket from 'ws';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir, type TestHost } from '@acgateway/core/testing';
 import type { UserConfig } from '@acgateway/core';
 import acws, { createSandboxServerRoot, type AcwsOptionsInput, type SandboxOptions, type SandboxServerRoot } from '@acgateway/plugin-acws';
-
-/** A temp folder removed by `cleanup()`. */
-export async function tempDir(prefix = 'acws-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
 
 export type Frame = any;
 
@@ -134,7 +125,7 @@ export interface Rig {
 
 /** A sandbox server folder and a test host running the plugin on it (line endpoint on an ephemeral port). */
 export async function startRig(opts: { sandbox?: SandboxOptions; plugin?: Partial<AcwsOptionsInput> & { fakeArgs?: string[] }; host?: Omit<UserConfig, 'plugins'>; prepare?: (s: SandboxServerRoot) => Promise<void> } = {}): Promise<Rig> {
-  const tmp = await tempDir();
+  const tmp = await tempDir('acws-');
   const sandbox = await createSandboxServerRoot(tmp.dir, opts.sandbox);
   await opts.prepare?.(sandbox);
   const plugin = opts.plugin ?? {};
@@ -143,7 +134,7 @@ export async function startRig(opts: { sandbox?: SandboxOptions; plugin?: Partia
   try {
     t = await createTestHost({ plugins: [acws(options)], config: opts.host });
   } catch (err) {
-    await tmp.cleanup();
+    await tmp.remove();
     throw err;
   }
   const lineUrl = t.urls.endpoints['acws/acws']?.[0] ?? '';
@@ -165,7 +156,7 @@ export async function startRig(opts: { sandbox?: SandboxOptions; plugin?: Partia
     async stop() {
       for (const c of clients) c.close();
       await t.stop();
-      await tmp.cleanup();
+      await tmp.remove();
     },
   };
 }

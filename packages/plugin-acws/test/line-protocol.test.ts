@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { createTestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir } from '@acgateway/core/testing';
 import acws from '@acgateway/plugin-acws';
-import { LineClient, isError, isMsg, startRig, tempDir, type Rig } from './helpers.js';
+import { LineClient, isMsg, startRig, type Rig } from './helpers.js';
 
 describe('line protocol endpoint', () => {
   let rig: Rig;
@@ -159,11 +158,11 @@ describe('line protocol security', () => {
   });
 
   it('refuses to listen off loopback without a token', async () => {
-    const tmp = await tempDir();
+    const tmp = await tempDir('acws-');
     try {
       await expect(createTestHost({ plugins: [acws({ root: tmp.dir, acws: { host: '0.0.0.0', port: 0 } })] })).rejects.toThrow(/acws.host is 0.0.0.0, not loopback: set acws.token/);
     } finally {
-      await tmp.cleanup();
+      await tmp.remove();
     }
   });
 
@@ -186,6 +185,3 @@ describe('bad options', () => {
     await expect(createTestHost({ plugins: [acws({ nope: 1 } as never)] })).rejects.toThrow(/acws.*nope|Unrecognized key/);
   });
 });
-
-void WebSocket;
-void isError;

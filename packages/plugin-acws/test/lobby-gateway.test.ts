@@ -1,17 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isError, isMsg, startRig, type Rig } from './helpers.js';
+import { until } from '@acgateway/core/testing';
+import { isError, startRig, type Rig } from './helpers.js';
 // `acgateway exec` itself, run in-process against the test host's gateway.
 import { main as cli } from '../../core/src/cli/main.js';
-
-async function until(cond: () => unknown, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A stand-in for the Kunos lobby: records every request, answers what the test says. */
 class FakeLobby {
@@ -65,7 +58,7 @@ describe('lobby', () => {
     const r = await c.cmd('lobby restart', (m) => m.data?.lobby?.event !== undefined || isError(m));
     expect(r.data.lobby.event.connected).toBe(true);
     // The event and the reply have the same shape; the reply comes after the ping.
-    await until(() => c.since(from).filter((m) => m.data?.lobby?.event).length >= 2);
+    await until('the lobby event and the reply', () => c.since(from).filter((m) => m.data?.lobby?.event).length >= 2);
     // Only the configured base was contacted, with acServer's own query.
     expect(lobby.requests.map((u) => u.pathname)).toEqual(['/lobby.ashx/register', '/lobby.ashx/ping']);
     expect(lobby.requests[0]!.searchParams.get('port')).toBe(String(rig.sandbox.ports.game));
@@ -92,9 +85,9 @@ describe('lobby', () => {
     const c = await rig.line();
     await c.cmd('server start', (m) => m.data?.msg === 'AC Server started' || isError(m));
     await rig.t.waitFor('acws/lobby', (m: any) => m.data.connected === false && m.data.url_ping !== null);
-    await until(() => lobby.requests.length > before);
+    await until('a request to the lobby', () => lobby.requests.length > before);
     expect(lobby.requests.slice(before).map((u) => u.pathname)).toEqual(['/lobby.ashx/register', '/lobby.ashx/ping']);
-    await until(() => rig!.t.published('acws/lobby').at(-1)?.data && (rig!.t.published('acws/lobby').at(-1)!.data as any).connected === true);
+    await until('acws/lobby connected again', () => (rig!.t.published('acws/lobby').at(-1)?.data as any)?.connected === true);
     expect(lobby.requests[before]!.searchParams.get('port')).toBe(String(rig.sandbox.ports.game));
   });
 
@@ -147,8 +140,7 @@ describe('the same verbs through the core gateway and acgateway exec', () => {
     const drivers = (await reader.cmd('server drivers')).data.drivers;
     expect(drivers['Alice Archer']).toMatchObject({ host: '', port: 0, slot: 0 });
     expect((await admin.cmd('server drivers')).data.drivers['Alice Archer'].host).toBe('127.0.0.2');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(reader.frames.some((f) => f.topic === 'acws/driver/joined' && f.data.name === 'Alice Archer')).toBe(true);
+    await until('the reader got acws/driver/joined', () => reader.frames.some((f) => f.topic === 'acws/driver/joined' && f.data.name === 'Alice Archer'));
     expect(JSON.stringify(reader.frames)).not.toContain('127.0.0.2');
     expect((await admin.cmd('server stop')).data.msg).toBe('AC Server server stopped');
     // Every change is in the log with who asked.
@@ -171,6 +163,4 @@ describe('the same verbs through the core gateway and acgateway exec', () => {
     expect(await cli(['exec', 'server stop', '--url', rig.t.urls.gateway, '--token', 'gw-admin-token'], io)).toBe(1);
     expect(JSON.parse(out.join('\n')).error.message).toBe('stop command ignored - AC Server not running');
   });
-
-  void isMsg;
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fakeAcServerCommand, fakeAcServerPath } from '@acgateway/plugin-acws';
 import { createSandboxServerRoot } from '@acgateway/plugin-acws';
-import { tempDir } from './helpers.js';
+import { tempDir } from '@acgateway/core/testing';
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,7 +22,7 @@ describe('package layout', () => {
   });
 
   it('the fake runs on its own in a sandbox folder and exits on SIGTERM', async () => {
-    const tmp = await tempDir();
+    const tmp = await tempDir('acws-');
     try {
       const s = await createSandboxServerRoot(tmp.dir, { drivers: [{ name: 'Solo', guid: '1' }] });
       const { command, args } = fakeAcServerCommand('--join', '1', '--join-delay', '0', '--no-lobby');
@@ -45,7 +45,7 @@ describe('package layout', () => {
       const code = await new Promise((r) => child.once('exit', r));
       expect(code).toBe(0);
     } finally {
-      await tmp.cleanup();
+      await tmp.remove();
     }
   });
 });
