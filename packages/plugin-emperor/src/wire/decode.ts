@@ -14,7 +14,6 @@ import {
   SessionInfoSchema,
   TrackInfoSchema,
   TrackMapDataSchema,
-  Vec3Schema,
 } from './schema.js';
 import type {
   CarInfo,
@@ -92,11 +91,10 @@ function decodeMessage(code: keyof typeof EVENT_NAMES, message: unknown, problem
       return { eventType: 200, name: 'snapshot', data: decodeSnapshot(message, problems) };
     case EventType.CollisionWithCar: {
       const m = check(CollisionWithCarSchema, message);
-      return { eventType: 10, name: 'collision_with_car', data: collision(m.CarID, m.OtherCarID, m.ImpactSpeed, m.WorldPos, m.RelPos) };
+      return { eventType: 10, name: 'collision_with_car', data: collision(m, m.OtherCarID) };
     }
     case EventType.CollisionWithEnv: {
-      const m = check(CollisionWithEnvSchema, message);
-      return { eventType: 11, name: 'collision_with_env', data: collision(m.CarID, null, m.ImpactSpeed, m.WorldPos, m.RelPos) };
+      return { eventType: 11, name: 'collision_with_env', data: collision(check(CollisionWithEnvSchema, message), null) };
     }
     case EventType.NewSession:
       return { eventType: 50, name: 'new_session', data: toSession(check(SessionInfoSchema, message)) };
@@ -303,20 +301,14 @@ function toCarUpdate(u: z.output<typeof CarUpdateSchema>): CarUpdate {
   };
 }
 
-function collision(
-  carId: number,
-  otherCarId: number | null,
-  impactSpeed: number,
-  worldPos: z.output<typeof Vec3Schema> | null,
-  relPos: z.output<typeof Vec3Schema> | null,
-): CollisionEvent {
+function collision(c: z.output<typeof CollisionWithEnvSchema>, otherCarId: number | null): CollisionEvent {
   return {
-    carId,
+    carId: c.CarID,
     otherCarId,
-    impactSpeedMps: impactSpeed,
-    impactSpeedKmh: Math.round(impactSpeed * 3.6 * 10) / 10,
-    worldPos: worldPos ? toVec3(worldPos) : null,
-    relPos: relPos ? toVec3(relPos) : null,
+    impactSpeedMps: c.ImpactSpeed,
+    impactSpeedKmh: Math.round(c.ImpactSpeed * 3.6 * 10) / 10,
+    worldPos: c.WorldPos ? toVec3(c.WorldPos) : null,
+    relPos: c.RelPos ? toVec3(c.RelPos) : null,
   };
 }
 

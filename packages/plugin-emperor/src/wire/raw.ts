@@ -160,20 +160,16 @@ export interface RawCarUpdate {
   NumPits?: number;
 }
 
-export interface RawCollisionWithCar {
+export interface RawCollisionWithEnv {
   CarID: number;
-  OtherCarID: number;
   /** m/s. */
   ImpactSpeed: number;
   WorldPos: RawVec3;
   RelPos: RawVec3;
 }
 
-export interface RawCollisionWithEnv {
-  CarID: number;
-  ImpactSpeed: number;
-  WorldPos: RawVec3;
-  RelPos: RawVec3;
+export interface RawCollisionWithCar extends RawCollisionWithEnv {
+  OtherCarID: number;
 }
 
 /** Every frame: exactly these two keys, in this order. */

@@ -151,20 +151,14 @@ export const CarUpdateSchema = z.looseObject({
   NumPits: z.number().optional(),
 });
 
-export const CollisionWithCarSchema = z.looseObject({
-  CarID: z.number().int().min(0),
-  OtherCarID: z.number().int().min(0),
-  ImpactSpeed: num,
-  WorldPos: Vec3Schema.nullable().default(null),
-  RelPos: Vec3Schema.nullable().default(null),
-});
-
 export const CollisionWithEnvSchema = z.looseObject({
   CarID: z.number().int().min(0),
   ImpactSpeed: num,
   WorldPos: Vec3Schema.nullable().default(null),
   RelPos: Vec3Schema.nullable().default(null),
 });
+
+export const CollisionWithCarSchema = CollisionWithEnvSchema.extend({ OtherCarID: z.number().int().min(0) });
 
 /** 56 and 58 carry a bare number. */
 export const BareIntSchema = z.number().int().min(0);
