@@ -93,10 +93,12 @@ describe('line protocol endpoint', () => {
     // Still connected and answering after all that.
     expect((await c.cmd('lobby info')).data.lobby.connected).toBe(false);
     expect(c.closed).toBeUndefined();
-    const metrics = await (await fetch(rig.t.urls.metrics)).text();
-    expect(metrics).toMatch(/acgateway_bad_input_total\{plugin="acws",kind="unrecognised"\} 2/);
-    expect(metrics).toMatch(/acgateway_bad_input_total\{plugin="acws",kind="line-too-long"\} 1/);
-    expect(metrics).toMatch(/acgateway_bad_input_total\{plugin="acws",kind="bad-command"\} \d+/);
+    const badInput = (kind: string) => rig.t.metric('acgateway_bad_input_total', { plugin: 'acws', kind });
+    expect(await badInput('unrecognised')).toBe(2);
+    expect(await badInput('line-too-long')).toBe(1);
+    expect(await badInput('line-empty')).toBe(1);
+    // The nine unknown verbs and bad arguments above.
+    expect(await badInput('bad-command')).toBe(9);
   });
 
   it('a bare newline is dropped silently, as the original does', async () => {

@@ -143,8 +143,7 @@ describe('acServer process management', () => {
     expect(info).toMatchObject({ running: false, version: 'n/a', drivers: {}, state: 'stopped' });
     expect(info.sessions.Practice.active).toBe(false);
     expect(rig.t.logs.some((l) => l.msg === 'acServer exited unexpectedly')).toBe(true);
-    const metrics = await (await fetch(rig.t.urls.metrics)).text();
-    expect(metrics).toMatch(/acgateway_acws_process_exits_total\{process="acServer",expected="false"\} 1/);
+    expect(await rig.t.metric('acgateway_acws_process_exits_total', { process: 'acServer', expected: 'false' })).toBe(1);
     // And it can be started again.
     expect((await c.cmd('server start', (m) => started(m) || isError(m))).data.msg).toBe('AC Server started');
   });
