@@ -166,7 +166,7 @@ function driverList(map: z.output<typeof DriverMapSchema>, connected: boolean, w
   return out.concat(rest);
 }
 
-export function toDriver(d: z.output<typeof DriverSchema>, connected: boolean, guid = d.CarInfo.DriverGUID): Driver {
+function toDriver(d: z.output<typeof DriverSchema>, connected: boolean, guid = d.CarInfo.DriverGUID): Driver {
   const info = toCarInfo(d.CarInfo);
   const car = d.Cars?.[d.CarInfo.CarModel];
   const split = d.Split;
@@ -210,7 +210,7 @@ export function toDriver(d: z.output<typeof DriverSchema>, connected: boolean, g
   };
 }
 
-export function toCarInfo(c: z.output<typeof CarInfoSchema>): CarInfo {
+function toCarInfo(c: z.output<typeof CarInfoSchema>): CarInfo {
   const raceNumber = typeof c.RaceNumber === 'number' ? c.RaceNumber : c.RaceNumber !== undefined && /^\d+$/.test(c.RaceNumber) ? Number(c.RaceNumber) : null;
   return {
     carId: c.CarID,
@@ -229,7 +229,7 @@ export function toCarInfo(c: z.output<typeof CarInfoSchema>): CarInfo {
 
 const SESSION_TYPES: Record<number, SessionType> = { 0: 'booking', 1: 'practice', 2: 'qualifying', 3: 'race' };
 
-export function toSession(s: z.output<typeof SessionInfoSchema>): Session {
+function toSession(s: z.output<typeof SessionInfoSchema>): Session {
   return {
     serverName: s.ServerName,
     track: s.Track,
@@ -313,7 +313,7 @@ function collision(c: z.output<typeof CollisionWithEnvSchema>, otherCarId: numbe
 }
 
 /** Ground speed as the official page shows it: the vertical component is left out. */
-export function speedKmh(v: Vec3): number {
+function speedKmh(v: Vec3): number {
   return Math.round(Math.hypot(v.x, v.z) * 3.6 * 10) / 10;
 }
 
