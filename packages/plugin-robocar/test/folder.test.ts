@@ -1,7 +1,8 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { badInput, connectClient, makeJpeg, metric, sleep, startRobocar, tempDir, waitUntil, type Robocar, type StreamClient } from './helpers.js';
+import { sleep, tempDir, until } from '@acgateway/core/testing';
+import { badInput, connectClient, makeJpeg, startRobocar, type Robocar, type StreamClient } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -9,7 +10,7 @@ afterEach(async () => {
 });
 
 async function folder(): Promise<string> {
-  const t = await tempDir();
+  const t = await tempDir('acgw-robocar-');
   cleanups.push(() => t.remove());
   return t.dir;
 }
@@ -85,7 +86,7 @@ describe('folder camera', () => {
     const frames = c.of('sensor_data').filter((d) => d.camera);
     expect(frames.length).toBeGreaterThan(3);
     expect(frames.every((d) => frameOf(d).equals(good))).toBe(true);
-    expect(await metric(r.t, badInput('corrupt-jpeg'))).toBe(2); // each bad file once until the next rescan
+    expect(await badInput(r.t, 'corrupt-jpeg')).toBe(2); // each bad file once until the next rescan
     const warnings = r.t.logs.filter((l) => /skipped a corrupt JPEG/.test(String(l.msg))).map((l) => String(l.msg));
     expect(warnings.some((m) => m.includes('2.jpg') && m.includes('truncated'))).toBe(true);
     expect(warnings.some((m) => m.includes('3.jpg') && m.includes('does not start with the JPEG start-of-image marker'))).toBe(true);
@@ -137,7 +138,7 @@ describe('folder camera', () => {
     await rename(path.join(dir, 'away'), cam);
     await c.next('status', (d) => d.camera_connected === true, 3000);
     await rm(cam, { recursive: true });
-    await waitUntil('camera lost', async () => ((await r.t.dispatch('robocar status')) as any).camera.connected === false, 3000);
+    await until('camera lost', async () => ((await r.t.dispatch('robocar status')) as any).camera.connected === false, 3000);
     expect(r.t.logs.some((l) => /camera lost/.test(String(l.msg)))).toBe(true);
   });
 });

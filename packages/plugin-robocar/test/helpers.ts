@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { io, type Socket } from 'socket.io-client';
 import { createTestHost, type TestHost } from '@acgateway/core/testing';
@@ -93,27 +90,5 @@ export function makeJpeg(width: number, height: number, seed = 0, noise = 0): Bu
   return jpeg.encode({ data, width, height }, 80).data;
 }
 
-export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'acgw-robocar-'));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `predicate` every 20 ms until it holds; throws with `what` after `timeoutMs`. */
-export async function waitUntil(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** Value of a Prometheus series from the host's /metrics (0 when absent). */
-export async function metric(t: TestHost, series: string): Promise<number> {
-  const text = await (await fetch(t.urls.metrics)).text();
-  for (const line of text.split('\n')) if (line.startsWith(series + ' ')) return Number(line.slice(series.length + 1));
-  return 0;
-}
-
-export const badInput = (kind: string) => `acgateway_bad_input_total{plugin="robocar",kind="${kind}"}`;
+/** Bad input of one kind counted by the plugin (`acgateway_bad_input_total`). */
+export const badInput = (t: TestHost, kind: string) => t.metric('acgateway_bad_input_total', { plugin: 'robocar', kind });

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MjpegCameraSimulator, readJpegInfo } from '@acgateway/plugin-robocar';
-import { badInput, connectClient, makeJpeg, metric, startRobocar, waitUntil, type Robocar, type StreamClient } from './helpers.js';
+import { until } from '@acgateway/core/testing';
+import { badInput, connectClient, makeJpeg, startRobocar, type Robocar, type StreamClient } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -98,8 +99,8 @@ describe('MJPEG over HTTP camera', () => {
       res.write(part(frame)); // then silence, connection left open
     });
     const r = await robocarOn(cam.url, { stallTimeoutMs: 300 });
-    await waitUntil('three connections', () => cam.requests() >= 3, 5000);
-    expect(await metric(r.t, badInput('mjpeg-stall'))).toBeGreaterThanOrEqual(2);
+    await until('three connections', () => cam.requests() >= 3, 5000);
+    expect(await badInput(r.t, 'mjpeg-stall')).toBeGreaterThanOrEqual(2);
     const s: any = await r.t.dispatch('robocar status');
     expect(s.camera.frames).toBeGreaterThanOrEqual(4);
     expect(r.t.logs.some((l) => /stalled: no frame for 300 ms/.test(String(l.msg)))).toBe(true);
@@ -113,8 +114,8 @@ describe('MJPEG over HTTP camera', () => {
       res.on('close', () => clearInterval(timer));
     });
     const r = await robocarOn(cam.url, { maxFrameBytes: 64 * 1024 });
-    await waitUntil('a reconnect', () => cam.requests() >= 2, 5000);
-    expect(await metric(r.t, badInput('mjpeg-garbage'))).toBeGreaterThanOrEqual(1);
+    await until('a reconnect', () => cam.requests() >= 2, 5000);
+    expect(await badInput(r.t, 'mjpeg-garbage')).toBeGreaterThanOrEqual(1);
     const s: any = await r.t.dispatch('robocar status');
     expect(s.camera.connected).toBe(false);
     expect(s.camera.reason).toMatch(/garbage .*no boundary "--frame" within 65536 bytes/);
@@ -132,8 +133,8 @@ describe('MJPEG over HTTP camera', () => {
       res.on('close', () => clearInterval(timer));
     });
     const r = await robocarOn(cam.url, { maxBadFrames: 3 });
-    await waitUntil('a reconnect', () => cam.requests() >= 2, 5000);
-    expect(await metric(r.t, badInput('corrupt-jpeg'))).toBeGreaterThanOrEqual(3);
+    await until('a reconnect', () => cam.requests() >= 2, 5000);
+    expect(await badInput(r.t, 'corrupt-jpeg')).toBeGreaterThanOrEqual(3);
     expect(r.t.logs.some((l) => /skipped a corrupt JPEG .*truncated/.test(String(l.msg)))).toBe(true);
     const c = await client(r.url);
     await c.next('status', (x) => x.camera_connected === true);
@@ -161,7 +162,7 @@ describe('MJPEG over HTTP camera', () => {
   it('names the HTTP error of a wrong URL', async () => {
     const sim = await simulator({ fps: 10 });
     const r = await robocarOn(sim.url.replace('/stream', '/nope'));
-    await waitUntil('the error', async () => ((await r.t.dispatch('robocar status')) as any).camera.reason?.includes('HTTP 404'), 3000);
+    await until('the error', async () => ((await r.t.dispatch('robocar status')) as any).camera.reason?.includes('HTTP 404'), 3000);
     const c = await client(r.url);
     expect(await c.next('sensor_data')).toMatchObject({ camera: null });
   });

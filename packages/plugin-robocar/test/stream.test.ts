@@ -1,7 +1,9 @@
+import { writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { readJpegInfo, TOPICS, type FrameMessage } from '@acgateway/plugin-robocar';
-import { connectClient, sleep, startRobocar, waitUntil, type Robocar, type StreamClient } from './helpers.js';
+import { sleep, tempDir } from '@acgateway/core/testing';
+import { connectClient, makeJpeg, startRobocar, type Robocar, type StreamClient } from './helpers.js';
 
 let running: Robocar | undefined;
 const clients: StreamClient[] = [];
@@ -159,9 +161,7 @@ describe('robocar socket.io stream', () => {
   });
 
   it('gives a slow client the newest frame instead of a growing queue', async () => {
-    const { makeJpeg, tempDir } = await import('./helpers.js');
-    const { writeFile } = await import('node:fs/promises');
-    const tmp = await tempDir();
+    const tmp = await tempDir('acgw-robocar-');
     try {
       // Noisy 640x480 frames (~150 kB, ~200 kB in base64) at 25 Hz fill the socket buffers in a second or two.
       for (let i = 0; i < 4; i++) await writeFile(`${tmp.dir}/f${i}.jpg`, makeJpeg(640, 480, i, 160));

@@ -3,7 +3,8 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ffmpegV4l2Args } from '@acgateway/plugin-robocar';
-import { connectClient, makeJpeg, startRobocar, tempDir, waitUntil, type Robocar, type StreamClient } from './helpers.js';
+import { tempDir, until } from '@acgateway/core/testing';
+import { connectClient, makeJpeg, startRobocar, type Robocar, type StreamClient } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -38,7 +39,7 @@ setInterval(() => {
 `;
 
 async function setup() {
-  const t = await tempDir();
+  const t = await tempDir('acgw-robocar-');
   cleanups.push(() => t.remove());
   const ffmpeg = path.join(t.dir, 'ffmpeg');
   await writeFile(ffmpeg, FAKE_FFMPEG);
@@ -74,7 +75,7 @@ describe('V4L2 camera through ffmpeg', () => {
   it('gives a clear error when ffmpeg is not installed, and streams without a camera', async () => {
     const { dir } = await setup();
     const r = await robocarOn({ ffmpegPath: path.join(dir, 'not-here', 'ffmpeg') });
-    await waitUntil('the error', async () => /ffmpeg was not found/.test((await status(r)).reason ?? ''), 3000);
+    await until('the error', async () => /ffmpeg was not found/.test((await status(r)).reason ?? ''), 3000);
     const s = await status(r);
     expect(s).toMatchObject({ source: 'v4l2', connected: false });
     expect(s.reason).toContain('install ffmpeg or set camera.ffmpegPath');
@@ -99,12 +100,12 @@ describe('V4L2 camera through ffmpeg', () => {
     const { ffmpeg, device } = await setup();
     await writeFile(path.join(device, 'exit-after'), '4');
     const r = await robocarOn({ ffmpegPath: ffmpeg, device, fps: 25 });
-    await waitUntil('ffmpeg restarted twice', async () => (await status(r)).ffmpegStarts >= 3, 6000);
+    await until('ffmpeg restarted twice', async () => (await status(r)).ffmpegStarts >= 3, 6000);
     expect(r.t.logs.some((l) => /camera lost: ffmpeg for .* exited \(code 0\)/.test(String(l.msg)))).toBe(true);
     expect((await status(r)).frames).toBeGreaterThanOrEqual(8);
 
     const gone = await robocarOn({ ffmpegPath: ffmpeg, device: path.join(device, '..', 'video9') });
-    await waitUntil('the device error', async () => /No such file or directory/.test((await status(gone)).reason ?? ''), 3000);
+    await until('the device error', async () => /No such file or directory/.test((await status(gone)).reason ?? ''), 3000);
     expect((await status(gone)).reason).toMatch(/exited \(code 1\): .*video9: No such file or directory/);
   });
 
@@ -118,7 +119,7 @@ describe('V4L2 camera through ffmpeg', () => {
 
   it.skipIf(!hasFfmpeg)('passes a real ffmpeg our V4L2 options; a missing device is named in the reason', async () => {
     const r = await robocarOn({ device: '/dev/video-robocar-test-missing', width: 640, height: 480, fps: 15, inputFormat: 'mjpeg' });
-    await waitUntil('the device error', async () => /exited/.test((await status(r)).reason ?? ''), 5000);
+    await until('the device error', async () => /exited/.test((await status(r)).reason ?? ''), 5000);
     expect((await status(r)).reason).toMatch(/exited \(code \d+\): .*video-robocar-test-missing: No such file or directory/);
   });
 });
