@@ -76,6 +76,14 @@ describe('AC ini dialect', () => {
     expect(parseAcIni(out)).toEqual(doc);
   });
 
+  it('a section repeated in the file is written once, with the keys of both', () => {
+    const text = '[A]\nK=1\n\n[B]\nX=1\n\n[A]\nL=2\n';
+    const doc = parseAcIni(text);
+    expect(Object.fromEntries(doc.get('A')!)).toEqual({ K: '1', L: '2' });
+    doc.get('A')!.set('L', '3');
+    expect(updateAcIni(text, doc)).toBe('[A]\nK=1\nL=3\n\n[B]\nX=1\n\n');
+  });
+
   it('never lets a value start a new line', () => {
     const doc = new Map([['CAR_0', new Map([['DRIVERNAME', 'Evil\r\n[CAR_9]\r\nMODEL=x']])]]);
     const text = renderAcIni(doc);

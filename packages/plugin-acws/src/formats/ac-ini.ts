@@ -80,16 +80,10 @@ export function parseAcIni(text: string, file = 'ini'): IniDoc {
       normalized.push(`${escapeKey(line.key)}=${JSON.stringify(line.value)}`);
     }
   });
-  const decoded = ini.decode(normalized.join('\n'));
-  const doc: IniDoc = new Map();
-  for (const [name, body] of Object.entries(decoded)) {
-    const section: IniSection = new Map();
-    if (body && typeof body === 'object') {
-      for (const [k, v] of Object.entries(body as Record<string, unknown>)) section.set(k, String(v));
-    }
-    doc.set(name, section);
-  }
-  return doc;
+  // Every top-level entry is a section object (no key comes before a section); `ini` turns the
+  // values true/false/null into JSON, hence String().
+  const decoded = ini.decode(normalized.join('\n')) as Record<string, Record<string, unknown>>;
+  return new Map(Object.entries(decoded).map(([name, body]) => [name, new Map(Object.entries(body).map(([k, v]) => [k, String(v)]))]));
 }
 
 export function cloneDoc(doc: IniDoc): IniDoc {
@@ -105,15 +99,17 @@ function eolOf(text: string): string {
   return /\r\n/.test(text) ? '\r\n' : '\n';
 }
 
+function entryLine(key: string, value: string): string {
+  return `${key}=${clean(value)}`;
+}
+
+function sectionLines(name: string, section: IniSection): string[] {
+  return [`[${name}]`, ...[...section].map(([k, v]) => entryLine(k, v))];
+}
+
 /** Renders a document from scratch: `[SECTION]`, `KEY=VALUE` lines, a blank line between sections. */
 export function renderAcIni(doc: IniDoc, eol = '\n'): string {
-  const out: string[] = [];
-  for (const [name, section] of doc) {
-    out.push(`[${name}]`);
-    for (const [k, v] of section) out.push(`${k}=${clean(v)}`);
-    out.push('');
-  }
-  return out.join(eol);
+  return [...doc].flatMap(([name, section]) => [...sectionLines(name, section), '']).join(eol);
 }
 
 /**
@@ -132,11 +128,10 @@ export function updateAcIni(original: string, doc: IniDoc, file = 'ini'): string
   let keep = true;
   let insertAt = -1;
 
+  // A section is closed once: a repeat of it in the file is dropped (keep = false below).
   const closeSection = () => {
     if (current === undefined || !keep) return;
-    const section = doc.get(current)!;
-    const added = [...section].filter(([k]) => !written.has(`${current}\u0000${k}`)).map(([k, v]) => `${k}=${clean(v)}`);
-    for (const [k] of section) written.add(`${current}\u0000${k}`);
+    const added = [...doc.get(current)!].filter(([k]) => !written.has(`${current}\u0000${k}`)).map(([k, v]) => entryLine(k, v));
     out.splice(insertAt + 1, 0, ...added);
   };
 
@@ -155,7 +150,8 @@ export function updateAcIni(original: string, doc: IniDoc, file = 'ini'): string
       return;
     }
     if (line.kind === 'blank') {
-      if (keep || current === undefined) out.push(raw);
+      // Before the first section `keep` is still true: a leading comment stays.
+      if (keep) out.push(raw);
       return;
     }
     if (!keep || current === undefined) return;
@@ -164,15 +160,14 @@ export function updateAcIni(original: string, doc: IniDoc, file = 'ini'): string
     if (!section.has(line.key) || written.has(id)) return;
     written.add(id);
     const value = clean(section.get(line.key)!);
-    out.push(value === line.value ? raw : `${line.key}=${value}`);
+    out.push(value === line.value ? raw : entryLine(line.key, value));
     insertAt = out.length - 1;
   });
   closeSection();
   for (const [name, section] of doc) {
     if (seenSections.has(name)) continue;
     if (out.length > 0 && out[out.length - 1]!.trim() !== '') out.push('');
-    out.push(`[${name}]`);
-    for (const [k, v] of section) out.push(`${k}=${clean(v)}`);
+    out.push(...sectionLines(name, section));
   }
   return out.join(eol) + eol;
 }
