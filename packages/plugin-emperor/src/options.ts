@@ -6,8 +6,12 @@ export const RACE_CONTROL_PATH = '/api/race-control';
 const serverSchema = z.object({
   /** Topic level and verb argument: `emperor/<name>/...`. */
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a server name may hold letters, digits, "_" and "-" only (it becomes a topic level)'),
-  /** ws:// or wss:// (http:// and https:// are taken as the same). No default: nothing connects unless named here. */
-  url: z.string().refine((u) => normaliseUrl(u) !== null, 'expected a ws://, wss://, http:// or https:// URL of a Server Manager, e.g. wss://host/api/race-control'),
+  /** ws:// or wss:// (http:// and https:// are taken as the same). No default: nothing connects unless named here. Parsed into the URL used. */
+  url: z.string().transform((u, ctx) => {
+    const url = normaliseUrl(u);
+    if (url === null) ctx.addIssue({ code: 'custom', message: 'expected a ws://, wss://, http:// or https:// URL of a Server Manager, e.g. wss://host/api/race-control' });
+    return url ?? z.NEVER;
+  }),
   /** Origin header. Default: the site's own address (what a browser sends); false sends none. */
   origin: z.union([z.string().min(1), z.literal(false)]).optional(),
   /** Cookie header (a Server Manager session), for managers that are not open for reading. */

@@ -1,6 +1,6 @@
 import { RateLimitedLog, type Clock, type ComponentStatus, type Logger, type Metrics } from '@acgateway/core';
 import { ReconnectingSocket, type StateChange as SocketChange } from './client/connection.js';
-import { defaultOrigin, displayUrl, normaliseUrl, type EmperorOptions, type EmperorServerOptions } from './options.js';
+import { defaultOrigin, displayUrl, type EmperorOptions, type EmperorServerOptions } from './options.js';
 import { RaceState, type StateChange } from './state/race-state.js';
 import { compileTeamRule, type TeamMatcher } from './state/team.js';
 import { decodeFrame } from './wire/decode.js';
@@ -32,7 +32,7 @@ export class ServerSession {
 
   constructor(private readonly server: EmperorServerOptions, options: EmperorOptions, private readonly deps: SessionDeps, random?: () => number) {
     this.name = server.name;
-    this.url = normaliseUrl(server.url)!;
+    this.url = server.url;
     this.topic = `emperor/${server.name}`;
     this.team = compileTeamRule({ tag: server.teamTag, teamName: server.teamName });
     const origin = server.origin === false ? undefined : (server.origin ?? defaultOrigin(this.url));
