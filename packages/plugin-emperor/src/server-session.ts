@@ -30,7 +30,7 @@ export class ServerSession {
   private readonly badInput: Record<string, number> = {};
   private ignoredCarUpdates = 0;
 
-  constructor(private readonly server: EmperorServerOptions, options: EmperorOptions, private readonly deps: SessionDeps, random?: () => number) {
+  constructor(private readonly server: EmperorServerOptions, options: EmperorOptions, private readonly deps: SessionDeps) {
     this.name = server.name;
     this.url = server.url;
     this.topic = `emperor/${server.name}`;
@@ -48,7 +48,7 @@ export class ServerSession {
         reconnect: options.reconnect,
       },
       { onFrame: (data, isBinary) => this.onFrame(data, isBinary), onState: (c) => this.onSocketState(c) },
-      random,
+      () => deps.clock.now(),
     );
   }
 

@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TestHost } from '@acgateway/core/testing';
 import type { DriversPayload, FakeRaceControlServer, ServerStatus, StatePayload } from '@acgateway/plugin-emperor';
+import { ReconnectingSocket } from '../src/client/connection.js';
 import { SAM, latest, startFake, startHost, until } from './helpers.js';
 
 let fake: FakeRaceControlServer | undefined;
@@ -120,6 +121,29 @@ describe('connection failures: each logged once, retried with backoff, recovered
     t = await startHost([{ name: 'main', url: `http://127.0.0.1:${fake.port}` }]);
     await until('connected', () => latest<DriversPayload>(t!, 'emperor/main/drivers')?.connected.length === 1);
     expect(fake.handshakes[0]!.path).toBe('/api/race-control');
+  });
+
+  it('stamps its status with the clock it is given (the host\'s), not the wall clock', async () => {
+    fake = await startFake();
+    fake.connectDriver(SAM);
+    const frames: Buffer[] = [];
+    const socket = new ReconnectingSocket(
+      { url: fake.url, handshakeTimeoutMs: 2000, pingIntervalMs: 0, deadAfterMs: 2000, maxPayloadBytes: 1 << 20, reconnect: { initialMs: 20, maxMs: 200, factor: 2, jitter: 0 } },
+      { onFrame: (data) => frames.push(data), onState: () => {} },
+      () => 1_000,
+    );
+    socket.start();
+    try {
+      await until('the snapshot', () => frames.length >= 1);
+      expect(socket.status()).toMatchObject({ state: 'open', since: 1_000, lastReceivedAt: 1_000, connects: 1 });
+      fake.refuse(500);
+      fake.dropConnections();
+      await until('a retry', () => socket.status().state === 'retrying' && socket.status());
+      expect(socket.status()).toMatchObject({ since: 1_000, nextRetryAt: expect.any(Number) });
+      expect(socket.status().nextRetryAt! - 1_000).toBeLessThanOrEqual(200);
+    } finally {
+      await socket.stop();
+    }
   });
 
   it('stopping the host while a handshake hangs ends promptly', async () => {

@@ -53,7 +53,7 @@ export interface ConnectionStatus {
 export class ReconnectingSocket {
   private ws: WebSocket | undefined;
   private state: ConnectionState = 'idle';
-  private since = Date.now();
+  private since: number;
   private readonly backoff: Backoff;
   private retryTimer: NodeJS.Timeout | undefined;
   private deadTimer: NodeJS.Timeout | undefined;
@@ -67,8 +67,10 @@ export class ReconnectingSocket {
   private closed: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
 
-  constructor(private readonly options: ConnectionOptions, private readonly handlers: ConnectionHandlers, random?: () => number) {
-    this.backoff = new Backoff(options.reconnect, random);
+  /** `now` stamps the status times (the host's clock, so they agree with the rest of the state); timers run in real time. */
+  constructor(private readonly options: ConnectionOptions, private readonly handlers: ConnectionHandlers, private readonly now: () => number = Date.now) {
+    this.backoff = new Backoff(options.reconnect);
+    this.since = now();
   }
 
   start(): void {
@@ -171,7 +173,7 @@ export class ReconnectingSocket {
   private scheduleRetry(): void {
     const delay = this.backoff.next();
     this.lastError = this.failure ?? 'unknown';
-    this.nextRetryAt = Date.now() + delay;
+    this.nextRetryAt = this.now() + delay;
     this.setState('retrying', { reason: this.lastError, retryInMs: delay });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
@@ -180,7 +182,7 @@ export class ReconnectingSocket {
   }
 
   private touch(): void {
-    this.lastReceivedAt = Date.now();
+    this.lastReceivedAt = this.now();
     if (this.deadTimer) {
       this.deadTimer.refresh();
       return;
@@ -204,7 +206,7 @@ export class ReconnectingSocket {
   private setState(state: ConnectionState, extra: { reason?: string; retryInMs?: number }): void {
     const previous = this.state;
     this.state = state;
-    this.since = Date.now();
+    this.since = this.now();
     this.handlers.onState({ state, previous, attempts: this.backoff.attempts, ...extra });
   }
 }
