@@ -1,17 +1,17 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
 import rf2, { Rf2FileWriter, rf2Options, type Rf2Options } from '@acgateway/plugin-rf2';
-import { field, openWith, sleep, tempDir, until } from './helpers.js';
+import { openWith } from './helpers.js';
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: Awaited<ReturnType<typeof tempDir>>;
 let t: TestHost | undefined;
 let writer: Rf2FileWriter;
 const sockets: WebSocket[] = [];
 
-beforeEach(() => {
-  tmp = tempDir();
+beforeEach(async () => {
+  tmp = await tempDir('acgw-rf2-');
   writer = new Rf2FileWriter({ dir: tmp.dir });
 });
 afterEach(async () => {
@@ -19,7 +19,7 @@ afterEach(async () => {
   await t?.stop();
   t = undefined;
   writer.close();
-  tmp.remove();
+  await tmp.remove();
 });
 
 async function start(feed: Partial<NonNullable<Rf2Options['feed']>> = {}): Promise<{ h: TestHost; url: string }> {

@@ -1,37 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Host } from '@acgateway/core';
 import type { LogRecord } from '@acgateway/core/testing';
 import type { Rf2FileWriter, ScoringInput, TelemetryInput, TelemetryVehicleInput, VehicleScoringInput } from '@acgateway/plugin-rf2';
-
-export function tempDir(): { dir: string; remove(): void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acgw-rf2-'));
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls a condition (real time), failing with a message after `ms`. */
-export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-export async function badInput(host: Host, kind: string): Promise<number> {
-  const m = await host.metrics.badInput.get();
-  return m.values.filter((v) => v.labels.plugin === 'rf2' && v.labels.kind === kind).reduce((a, v) => a + v.value, 0);
-}
-
-export async function metricSum(host: Host, name: string): Promise<number> {
-  const metric = host.metrics.registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const m = await metric.get();
-  return m.values.reduce((a, v) => a + v.value, 0);
-}
 
 export function warnings(logs: LogRecord[], includes: string): LogRecord[] {
   return logs.filter((l) => l.level === 40 && typeof l.msg === 'string' && l.msg.includes(includes));

@@ -12,18 +12,19 @@ import {
   newDecodeStats,
   type MappedRegion,
 } from '@acgateway/plugin-rf2';
-import { field, sleep, tempDir } from './helpers.js';
+import { sleep, tempDir } from '@acgateway/core/testing';
+import { field } from './helpers.js';
 
 const telemetryLayout = COPY_LAYOUTS.Telemetry;
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: Awaited<ReturnType<typeof tempDir>>;
 const regions: MappedRegion[] = [];
-beforeEach(() => {
-  tmp = tempDir();
+beforeEach(async () => {
+  tmp = await tempDir('acgw-rf2-');
 });
-afterEach(() => {
+afterEach(async () => {
   for (const r of regions.splice(0)) r.close();
-  tmp.remove();
+  await tmp.remove();
 });
 
 function open(mode: 'mmap' | 'read', suffix?: string): MappedRegion {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir, until, type TestHost } from '@acgateway/core/testing';
 import rf2, {
   COPY_LAYOUTS,
   ConsistentCopy,
@@ -14,20 +14,19 @@ import rf2, {
   type FeedMessage,
   type StatusMessage,
 } from '@acgateway/plugin-rf2';
-import { tempDir, until } from './helpers.js';
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: Awaited<ReturnType<typeof tempDir>>;
 let t: TestHost | undefined;
 let sim: Rf2Simulator | undefined;
-beforeEach(() => {
-  tmp = tempDir();
+beforeEach(async () => {
+  tmp = await tempDir('acgw-rf2-');
 });
 afterEach(async () => {
   await t?.stop();
   t = undefined;
   sim?.stop();
   sim = undefined;
-  tmp.remove();
+  await tmp.remove();
 });
 
 /** Reads both buffers back through the real mmap reader and the torn-read protocol. */

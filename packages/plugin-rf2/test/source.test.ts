@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Bus, createLogger, type Message } from '@acgateway/core';
 import { FileMappingOpener, Rf2FileWriter, Rf2Source, type MappingOpener, type OpenResult, type ReadBuffer, type StatusMessage } from '@acgateway/plugin-rf2';
-import { openWith, sleep, tempDir, until } from './helpers.js';
+import { sleep, tempDir, until } from '@acgateway/core/testing';
+import { field, openWith } from './helpers.js';
 
 /**
  * The Windows reader cannot run here. What the poller does around it can: a section stays readable
@@ -34,19 +35,22 @@ class SectionLikeOpener implements MappingOpener {
   }
 }
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: Awaited<ReturnType<typeof tempDir>>;
 let source: Rf2Source | undefined;
-beforeEach(() => {
-  tmp = tempDir();
+let writer: Rf2FileWriter | undefined;
+beforeEach(async () => {
+  tmp = await tempDir('acgw-rf2-');
 });
-afterEach(() => {
+afterEach(async () => {
   source?.stop();
-  tmp.remove();
+  writer?.close();
+  writer = undefined;
+  await tmp.remove();
 });
 
 describe('poller around a mapping that outlives rF2 (the Windows case)', () => {
   it('reopens an idle view to notice that rF2 exited, without republishing while it runs', async () => {
-    const writer = openWith(new Rf2FileWriter({ dir: tmp.dir }));
+    writer = openWith(new Rf2FileWriter({ dir: tmp.dir }));
     const bus = new Bus();
     const messages: Message[] = [];
     bus.subscribe('#', (m) => messages.push(m), { policy: 'queue', maxQueue: 100000 });
@@ -56,7 +60,8 @@ describe('poller around a mapping that outlives rF2 (the Windows case)', () => {
       { pollHz: 50, scoringHz: 5, vehiclesHz: 10, pedals: 'filtered', reopenIdleMs: 200 },
     );
     source.start();
-    const status = () => messages.filter((m) => m.topic === 'rf2/status').map((m) => (m.data as StatusMessage).state);
+    const statuses = () => messages.filter((m) => m.topic === 'rf2/status').map((m) => m.data as StatusMessage);
+    const status = () => statuses().map((s) => s.state);
     await until('connected', () => status().includes('connected'));
     const telemetry = () => messages.filter((m) => m.topic === 'rf2/telemetry').length;
     const before = telemetry();
@@ -68,13 +73,13 @@ describe('poller around a mapping that outlives rF2 (the Windows case)', () => {
     writer.remove(); // rF2 exits: the open views would still read the old data
     await until('not running', () => status().at(-1) === 'not_running', 3000);
     expect(source.currentPlayer()).toBeUndefined();
-    expect(opener.describe('Telemetry')).toContain('$rFactor2SMMP_Telemetry$');
+    expect(statuses().at(-1)!.reason).toContain('$rFactor2SMMP_Telemetry$ does not exist');
   });
 });
 
 describe('work nobody listens to', () => {
   it('decodes every car for rf2/vehicles only while someone subscribes to it', async () => {
-    openWith(new Rf2FileWriter({ dir: tmp.dir }));
+    writer = openWith(new Rf2FileWriter({ dir: tmp.dir }));
     const bus = new Bus();
     const seen: string[] = [];
     let vehiclesPublished = 0;
@@ -101,9 +106,8 @@ describe('work nobody listens to', () => {
     expect(bus.stats.published).toBeGreaterThan(0); // status and the player's telemetry still flow
     bus.subscribe('rf2/vehicles', () => vehicles++);
     // a changed frame is needed for a fresh copy: write the telemetry again
-    const writer = openWith(new Rf2FileWriter({ dir: tmp.dir }));
+    writer.writeTelemetry(field().telemetry);
     await until('vehicles published', () => vehicles > 0, 3000);
     expect(vehiclesPublished).toBe(vehicles);
-    void writer;
   });
 });
