@@ -248,7 +248,7 @@ export class ServerSession {
       bestLapMs: s.bestLapMs,
       protocolVersion: s.protocolVersion,
       drivers: { connected: connected.length, disconnected: s.disconnectedDrivers().length },
-      team: this.team ? this.teamDrivers().connected.length : null,
+      team: this.team ? connected.filter(this.team).length : null,
     };
   }
 
