@@ -1,7 +1,7 @@
-import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AcUdpClient, AcUdpError, FakeAcServer, encodeEvent, type AcspEvent } from '@acgateway/plugin-acudp';
-import { commandsReceived, nextEvent, until } from './helpers.js';
+import { sleep, until } from '@acgateway/core/testing';
+import { commandsReceived, nextEvent, loopbackUdp } from './helpers.js';
 
 let client: AcUdpClient;
 let server: FakeAcServer;
@@ -14,7 +14,7 @@ async function pair(serverOptions: ConstructorParameters<typeof FakeAcServer>[0]
   server = new FakeAcServer({ cars: 4, pluginPort: client.port, lapMs: 400, loadDelayMs: 20, chatEveryMs: 0, collisionEveryMs: 0, ...serverOptions });
   await server.start();
   client.setServer({ port: server.commandPort });
-  await until(() => seen.filter((e) => e.type === 'client_loaded').length === (serverOptions.drivers ?? 4), 5000, 'every driver loaded');
+  await until('every driver loaded', () => seen.filter((e) => e.type === 'client_loaded').length === (serverOptions.drivers ?? 4));
   return seen;
 }
 
@@ -72,13 +72,13 @@ describe('AcUdpClient against the fake server', () => {
     expect(lap.lapTimeMs).toBeGreaterThan(200);
     expect(client.state.leaderboard?.carId).toBe(lap.carId);
     expect(client.state.cars.get(lap.carId)?.lastLapMs).toBe(lap.lapTimeMs);
-    await until(() => updates.length >= 40, 5000, '40 car updates');
+    await until('40 car updates', () => updates.length >= 40);
     expect(new Set(updates)).toEqual(new Set([0, 1, 2, 3]));
     await client.setRealtimeInterval(0);
     await commandsReceived(server, 2);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const stopped = updates.length;
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
     expect(updates.length).toBe(stopped);
   });
 
@@ -171,12 +171,11 @@ describe('AcUdpClient against the fake server', () => {
 
 describe('AcUdpClient on its own', () => {
   it('times out a request nobody answers', async () => {
-    const sink = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
-    client = new AcUdpClient({ listenPort: 0, serverPort: sink.address().port });
+    const sink = await loopbackUdp();
+    client = new AcUdpClient({ listenPort: 0, serverPort: sink.port });
     await client.listen();
     await expect(client.getSessionInfo(-1, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('no SESSION_INFO') });
-    sink.close();
+    sink.socket.close();
   });
 
   it('fails listen() on a port in use with a clear error', async () => {
@@ -219,9 +218,8 @@ describe('AcUdpClient on its own', () => {
   });
 
   it('close() ends iterators and rejects pending requests', async () => {
-    const sink = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
-    client = new AcUdpClient({ listenPort: 0, serverPort: sink.address().port });
+    const sink = await loopbackUdp();
+    client = new AcUdpClient({ listenPort: 0, serverPort: sink.port });
     await client.listen();
     const iter = client.events();
     const pending = client.getCarInfo(1, { timeoutMs: 5000 });
@@ -229,6 +227,6 @@ describe('AcUdpClient on its own', () => {
     await client.close();
     await expect(pending).rejects.toMatchObject({ code: 'CLOSED' });
     expect(await next).toEqual({ value: undefined, done: true });
-    sink.close();
+    sink.socket.close();
   });
 });

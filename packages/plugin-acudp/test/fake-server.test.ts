@@ -1,12 +1,12 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeDatagram, encodeCommand, FakeAcServer, type AcspCommand, type AcspEvent, type EventName, type EventOf } from '@acgateway/plugin-acudp';
-import { until } from './helpers.js';
+import { sleep, until } from '@acgateway/core/testing';
+import { loopbackUdp } from './helpers.js';
 
 /** A bare UDP socket standing in for the plugin: it decodes what the fake sends with the protocol module. */
 async function plugin() {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  const { socket, port } = await loopbackUdp();
   const events: Array<AcspEvent & { at: number }> = [];
   const bad: Buffer[] = [];
   socket.on('message', (msg) => {
@@ -15,7 +15,7 @@ async function plugin() {
     else bad.push(msg);
   });
   const of = <N extends EventName>(type: N) => events.filter((e) => e.type === type) as unknown as Array<EventOf<N> & { at: number }>;
-  return { socket, events, bad, of, port: socket.address().port };
+  return { socket, events, bad, of, port };
 }
 
 let server: FakeAcServer | undefined;
@@ -49,7 +49,7 @@ describe('FakeAcServer', () => {
       ],
     });
     await server.start();
-    await until(() => p.of('new_session').length >= 3, 8000, 'practice, race, practice again');
+    await until('practice, race, practice again', () => p.of('new_session').length >= 3, 8000);
     const sessions = p.of('new_session');
     expect(sessions.slice(0, 3).map((s) => s.name)).toEqual(['Practice', 'Race', 'Practice']);
     expect(sessions[1]!.elapsedMs).toBeLessThanOrEqual(0);
@@ -74,11 +74,11 @@ describe('FakeAcServer', () => {
     sock = p.socket;
     server = new FakeAcServer({ cars: 6, drivers: 4, pluginPort: p.port, loadDelayMs: 10, chatEveryMs: 0, collisionEveryMs: 0 });
     await server.start();
-    await until(() => p.of('client_loaded').length === 4);
+    await until('four drivers loaded', () => p.of('client_loaded').length === 4);
     send({ type: 'realtimepos_interval', intervalMs: 10 });
-    await until(() => p.of('car_update').length > 0);
+    await until('a car update', () => p.of('car_update').length > 0);
     const from = p.of('car_update').length;
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const inWindow = p.of('car_update').length - from;
     // 4 cars x 100 Hz over one second; wide tolerance, this is not a timing test.
     expect(inWindow).toBeGreaterThan(200);
@@ -90,10 +90,10 @@ describe('FakeAcServer', () => {
       expect(u.gear).toBeGreaterThanOrEqual(1);
     }
     send({ type: 'realtimepos_interval', intervalMs: 0 });
-    await until(() => server!.realtimeIntervalMs === 0);
-    await new Promise((r) => setTimeout(r, 50));
+    await until('car updates turned off', () => server!.realtimeIntervalMs === 0);
+    await sleep(50);
     const stopped = p.of('car_update').length;
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
     expect(p.of('car_update').length).toBe(stopped);
   });
 
@@ -102,7 +102,7 @@ describe('FakeAcServer', () => {
     sock = p.socket;
     server = new FakeAcServer({ cars: 6, drivers: 4, pluginPort: p.port, loadDelayMs: 5, chatEveryMs: 60, collisionEveryMs: 60, churnEveryMs: 100, tickMs: 10 });
     await server.start();
-    await until(() => p.of('chat').length >= 2 && p.of('client_event').length >= 2 && p.of('connection_closed').length >= 1 && p.of('new_connection').length >= 5, 5000, 'random events');
+    await until('random events', () => p.of('chat').length >= 2 && p.of('client_event').length >= 2 && p.of('connection_closed').length >= 1 && p.of('new_connection').length >= 5);
     expect(p.bad).toEqual([]);
   });
 
@@ -118,7 +118,7 @@ describe('FakeAcServer', () => {
     send({ type: 'send_chat', carId: 50, message: 'hi' });
     send(Buffer.from([202, 1, 9]));
     send(Buffer.from([99]));
-    await until(() => p.of('server_error').length === 5 && server!.stats.badCommands === 2, 3000, 'five errors and two bad commands');
+    await until('five errors and two bad commands', () => p.of('server_error').length === 5 && server!.stats.badCommands === 2, 3000);
     expect(p.of('server_error').map((e) => e.message)).toEqual([
       'ERROR: ACSP_KICK_USER index 200 out of bound',
       'ERROR: ACSP_GET_CAR_INFO index 99 out of bound',

@@ -1,25 +1,15 @@
-import { encodeEvent } from '@acgateway/plugin-acudp';
+import { encodeEvent, MessageId } from '@acgateway/plugin-acudp';
+import { seededRandom } from '../src/fake/random.js';
 import { SAMPLE_EVENTS } from './samples.js';
 
-/** Small seeded generator so a failure can be reproduced. */
-export function mulberry32(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const IDS = [50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 73, 130];
+const IDS: number[] = Object.values(MessageId);
 
 /**
  * `n` datagrams: 27 % random bytes, 27 % random bytes behind a valid id, 46 % real messages
  * mutated (bytes flipped, cut short, extended, a length byte set to 255).
  */
 export function* fuzzDatagrams(n: number, seed: number): Generator<Buffer> {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const int = (k: number) => Math.floor(rnd() * k);
   const seeds = SAMPLE_EVENTS.map((e) => encodeEvent(e));
   for (let i = 0; i < n; i++) {

@@ -1,49 +1,30 @@
-import dgram from 'node:dgram';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
-import acudpDefault, { acudp, FakeAcServer, type AcspEvent, type AcStateSnapshot } from '@acgateway/plugin-acudp';
-import { until } from './helpers.js';
+import { createTestHost, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import acudpDefault, { acudp, type AcspEvent, type AcStateSnapshot, type FakeAcServer } from '@acgateway/plugin-acudp';
+import { hostWithFake, loopbackUdp, sourceStatus } from './helpers.js';
 
 let t: TestHost | undefined;
 let fake: FakeAcServer | undefined;
-let tmp: string;
-
-beforeEach(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'acudp-plugin-'));
-});
 
 afterEach(async () => {
   await t?.stop();
   await fake?.stop();
   t = undefined;
   fake = undefined;
-  await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function sourceStatus(host: TestHost): Record<string, unknown> {
-  const p = host.host.describe().find((d) => d.name === 'acudp')!;
-  return p.sources[0]!.status as Record<string, unknown>;
-}
-
-/** A host running the plugin next to a fake server, every port ephemeral. */
+/** A host running the plugin next to a fake server with every driver loaded. */
 async function live(pluginOptions: Parameters<typeof acudp>[0] = {}, serverOptions: ConstructorParameters<typeof FakeAcServer>[0] = {}) {
-  fake = new FakeAcServer({ cars: 4, lapMs: 300, loadDelayMs: 20, chatEveryMs: 0, collisionEveryMs: 0, ...serverOptions });
-  await fake.listen();
-  t = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: fake.commandPort, requestTimeoutMs: 1500, ...pluginOptions })] });
-  fake.setPluginAddress(sourceStatus(t).listenPort as number);
-  await fake.start();
-  await until(() => t!.published('acudp/client_loaded').length === (serverOptions.drivers ?? 4), 5000, 'drivers loaded');
-  return t;
-}
-
-async function metric(host: TestHost, name: string, labels: Record<string, string>): Promise<number> {
-  const m = (await host.host.metrics.registry.getSingleMetric(name)?.get()) as { values: Array<{ value: number; labels: Record<string, string> }> } | undefined;
-  const hit = m?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
-  return hit?.value ?? 0;
+  ({ t, fake } = await hostWithFake(
+    { requestTimeoutMs: 1500, ...pluginOptions },
+    { cars: 4, lapMs: 300, loadDelayMs: 20, chatEveryMs: 0, collisionEveryMs: 0, ...serverOptions },
+  ));
+  const host = t;
+  await until('drivers loaded', () => host.published('acudp/client_loaded').length === (serverOptions.drivers ?? 4));
+  return host;
 }
 
 describe('acudp plugin with a fake AC server', () => {
@@ -55,7 +36,7 @@ describe('acudp plugin with a fake AC server', () => {
     const got: unknown[] = [];
     const sub = host.host.bus.subscribe('acudp/car_update', (m) => got.push(m.data), { policy: 'latest' });
     sub.pause();
-    await until(() => sub.pending === 4, 5000, 'one pending update per car');
+    await until('one pending update per car', () => sub.pending === 4);
     sub.resume();
     expect(new Set(got.map((d) => (d as { carId: number }).carId))).toEqual(new Set([0, 1, 2, 3]));
     sub.unsubscribe();
@@ -80,11 +61,10 @@ describe('acudp plugin with a fake AC server', () => {
     fake!.collide(0, 1);
     await host.waitFor('acudp/chat', (m) => (m.data as { message: string }).message === 'hej 👋');
     await host.waitFor('acudp/client_event', (m) => (m.data as { kind: string }).kind === 'collision_with_car');
-    await until(() => {
+    const state = await until('a state with a leaderboard and four cars', () => {
       const s = host.host.bus.last<AcStateSnapshot & { mode: string }>('acudp/state')?.data;
-      return !!s && s.leaderboard !== null && s.cars.length === 4;
+      return s && s.leaderboard !== null && s.cars.length === 4 ? s : undefined;
     });
-    const state = host.host.bus.last<AcStateSnapshot & { mode: string }>('acudp/state')!.data;
     expect(state.mode).toBe('udp');
     expect(state.session?.name).toBe('Practice');
     expect(state.cars.every((c) => c.connected && c.loaded)).toBe(true);
@@ -117,7 +97,7 @@ describe('acudp plugin with a fake AC server', () => {
     await host.dispatch('ac interval 25');
     await expect(host.dispatch(`ac broadcast ${'x'.repeat(256)}`)).rejects.toMatchObject({ code: 'BAD_ARGS', message: expect.stringContaining('256 characters') });
     await expect(host.dispatch('ac interval 70000')).rejects.toMatchObject({ code: 'BAD_ARGS' });
-    await until(() => fake!.realtimeIntervalMs === 25);
+    await until('the new interval at the server', () => fake!.realtimeIntervalMs === 25);
     expect(fake!.chatToDrivers).toEqual([
       { carId: 1, message: 'hello  🏁 there' },
       { carId: 255, message: 'Race in 5 𝔘' },
@@ -137,19 +117,18 @@ describe('acudp plugin with a fake AC server', () => {
   it('re-sends the realtime interval at each new session', async () => {
     const host = await live({ realtimeIntervalMs: 200 });
     await host.dispatch('ac next-session');
-    await until(() => fake!.received.filter((c) => c.type === 'realtimepos_interval').length >= 2);
+    await until('a second interval command', () => fake!.received.filter((c) => c.type === 'realtimepos_interval').length >= 2);
     expect(fake!.received.filter((c) => c.type === 'realtimepos_interval').every((c) => c.type === 'realtimepos_interval' && c.intervalMs === 200)).toBe(true);
   });
 
   it('times out a question nobody answers', async () => {
-    const sink = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+    const sink = await loopbackUdp();
     try {
-      t = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: sink.address().port, requestTimeoutMs: 150 })] });
+      t = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: sink.port, requestTimeoutMs: 150 })] });
       await expect(t.dispatch('ac session')).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('within 150 ms') });
       await expect(t.dispatch('ac car 0')).rejects.toMatchObject({ code: 'TIMEOUT' });
     } finally {
-      sink.close();
+      sink.socket.close();
     }
   });
 
@@ -161,15 +140,14 @@ describe('acudp plugin with a fake AC server', () => {
     // Flow control: wait for the plugin to have counted a batch before sending the next (no loss on loopback).
     while (sent < total) {
       for (let i = 0; i < 500; i++, sent++) fake!.sendRaw(bad[sent % bad.length]!);
-      const counted = () => (sourceStatus(host).decodeErrors as number) >= sent;
-      await until(counted, 5000, `${sent} decode errors counted`);
+      await until(`${sent} decode errors counted`, () => (sourceStatus(host).decodeErrors as number) >= sent);
     }
-    expect(await metric(host, 'acudp_decode_errors_total', { reason: 'unknown_id' })).toBe(total / 5);
-    expect(await metric(host, 'acudp_decode_errors_total', { reason: 'empty' })).toBe(total / 5);
-    expect(await metric(host, 'acudp_decode_errors_total', { reason: 'string_overrun' })).toBe(total / 5);
-    expect(await metric(host, 'acudp_decode_errors_total', { reason: 'unknown_collision_subtype' })).toBe(total / 5);
-    expect(await metric(host, 'acudp_decode_errors_total', { reason: 'truncated' })).toBe(total / 5);
-    expect(await metric(host, 'acgateway_bad_input_total', { plugin: 'acudp', kind: 'datagram_unknown_id' })).toBe(total / 5);
+    expect(await host.metric('acudp_decode_errors_total', { reason: 'unknown_id' })).toBe(total / 5);
+    expect(await host.metric('acudp_decode_errors_total', { reason: 'empty' })).toBe(total / 5);
+    expect(await host.metric('acudp_decode_errors_total', { reason: 'string_overrun' })).toBe(total / 5);
+    expect(await host.metric('acudp_decode_errors_total', { reason: 'unknown_collision_subtype' })).toBe(total / 5);
+    expect(await host.metric('acudp_decode_errors_total', { reason: 'truncated' })).toBe(total / 5);
+    expect(await host.metric('acgateway_bad_input_total', { plugin: 'acudp', kind: 'datagram_unknown_id' })).toBe(total / 5);
     const warnings = host.logs.filter((l) => l.level === 40 && String(l.msg).startsWith('acudp: skipped a datagram'));
     expect(warnings.length).toBeGreaterThanOrEqual(5);
     expect(warnings.length).toBeLessThan(50);
@@ -187,7 +165,7 @@ describe('acudp plugin with a fake AC server', () => {
     ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
     await new Promise((r) => ws.on('open', r));
     ws.send(JSON.stringify({ op: 'subscribe', topics: ['acudp/car_update', 'acudp/state'], policy: 'queue' }));
-    await until(() => frames.filter((f) => f.topic === 'acudp/car_update').length >= 20, 5000, 'car updates over the websocket');
+    await until('car updates over the websocket', () => frames.filter((f) => f.topic === 'acudp/car_update').length >= 20);
     expect(frames.some((f) => f.topic === 'acudp/state')).toBe(true);
     // The batched topic carries the same updates, several cars a message.
     const batches = host.published('acudp/car_updates').map((m) => (m.data as { updates: Array<{ type: string; carId: number }> }).updates);
@@ -195,21 +173,21 @@ describe('acudp plugin with a fake AC server', () => {
     expect(batches.every((b) => b.length > 0 && b.every((u) => u.type === 'car_update'))).toBe(true);
     expect(Math.max(...batches.map((b) => new Set(b.map((u) => u.carId)).size))).toBeGreaterThan(1);
     const singles = host.published('acudp/car_update').length;
-    await until(() => host.published('acudp/car_updates').flatMap((m) => (m.data as { updates: unknown[] }).updates).length >= singles);
+    await until('every single update also in a batch', () => host.published('acudp/car_updates').flatMap((m) => (m.data as { updates: unknown[] }).updates).length >= singles);
     ws.close();
   });
 
   it('refuses to start on a port in use, naming it', async () => {
-    const busy = dgram.createSocket('udp4');
-    await new Promise<void>((r) => busy.bind(0, '127.0.0.1', () => r()));
-    const port = busy.address().port;
+    const { socket: busy, port } = await loopbackUdp();
+    const tmp = await tempDir('acudp-plugin-');
     try {
-      const file = path.join(tmp, 'never.acudp');
+      const file = path.join(tmp.dir, 'never.acudp');
       await expect(createTestHost({ plugins: [acudp({ listenPort: port, record: { file } })] })).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}: the port is in use`));
       // The recording that had begun is abandoned, not left half written.
-      expect(await fs.readdir(tmp)).toEqual([]);
+      expect(await fs.readdir(tmp.dir)).toEqual([]);
     } finally {
       busy.close();
+      await tmp.remove();
     }
   });
 

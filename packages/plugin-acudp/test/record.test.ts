@@ -1,9 +1,8 @@
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
 import {
   acudp,
   decodeDatagram,
@@ -12,26 +11,26 @@ import {
   encodeEvent,
   encodeFileHeader,
   encodeRecord,
-  FakeAcServer,
+  type FakeAcServer,
   loadReplay,
   Recorder,
   Replayer,
   type AcspEvent,
 } from '@acgateway/plugin-acudp';
 import { SAMPLE_EVENTS } from './samples.js';
-import { until } from './helpers.js';
+import { hostWithFake, replayDone } from './helpers.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const acOut = path.resolve(repoRoot, '../shared/data/acudp/ac_out');
 const haveData = existsSync(acOut);
 if (!haveData) console.warn('replay of the real capture skipped: ../shared/data/acudp/ac_out (from the repository root) is absent');
 
-let tmp: string;
+let tmp: Awaited<ReturnType<typeof tempDir>>;
 let t: TestHost | undefined;
 let fake: FakeAcServer | undefined;
 
 beforeEach(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'acudp-record-'));
+  tmp = await tempDir('acudp-record-');
 });
 
 afterEach(async () => {
@@ -39,7 +38,7 @@ afterEach(async () => {
   await fake?.stop();
   t = undefined;
   fake = undefined;
-  await fs.rm(tmp, { recursive: true, force: true });
+  await tmp.remove();
 });
 
 const eventTopics = (host: TestHost) =>
@@ -71,7 +70,7 @@ describe('recording format', () => {
   });
 
   it('the recorder writes beside the target, then moves it into place keeping a backup', async () => {
-    const file = path.join(tmp, 'sub', 'session.acudp');
+    const file = path.join(tmp.dir, 'sub', 'session.acudp');
     const r1 = new Recorder(file);
     await r1.open();
     r1.write(Direction.ToPlugin, encodeEvent(SAMPLE_EVENTS[0]!));
@@ -96,32 +95,32 @@ describe('replayer', () => {
     const source = { file: 'x', format: 'recording' as const, datagrams: [{ tMs: 0, bytes }, { tMs: 10_000, bytes }] };
     const slow = new Replayer(source, { speed: 1, onDatagram: () => {} });
     slow.start();
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(slow.played).toBe(1);
     expect(slow.done).toBe(false);
     slow.stop();
     const fast = new Replayer(source, { speed: 1000, onDatagram: () => {} });
     fast.start();
-    await until(() => fast.done, 3000, 'a 10 s recording at 1000x');
+    await until('a 10 s recording at 1000x', () => fast.done, 3000);
     expect(fast.played).toBe(2);
     let passes = 0;
     const looping = new Replayer(source, { speed: 'max', loop: true, onDatagram: () => {}, onPassEnd: (p) => (passes = p) });
     looping.start();
-    await until(() => passes >= 3, 3000, 'three passes');
+    await until('three passes', () => passes >= 3, 3000);
     looping.stop();
     expect(looping.played).toBeGreaterThanOrEqual(6);
     expect(() => new Replayer(source, { speed: 0, onDatagram: () => {} })).toThrow(/positive number or 'max'/);
   });
 
   it('loads raw captures by splitting, and says what is wrong with a bad file', async () => {
-    const capture = path.join(tmp, 'capture.bin');
+    const capture = path.join(tmp.dir, 'capture.bin');
     await fs.writeFile(capture, Buffer.concat([...SAMPLE_EVENTS.map((e) => encodeEvent(e)), Buffer.from([57, 1, 99])]));
     const src = await loadReplay(capture, { gapMs: 5 });
     expect(src.format).toBe('capture');
     expect(src.datagrams.map((d) => d.tMs)).toEqual(SAMPLE_EVENTS.map((_, i) => i * 5));
     expect(src.problem).toMatch(/parsing stopped at byte \d+ .*string_overrun/);
-    await expect(loadReplay(path.join(tmp, 'nope.bin'))).rejects.toThrow(/replay file not found: .*nope\.bin/);
-    const junk = path.join(tmp, 'junk.bin');
+    await expect(loadReplay(path.join(tmp.dir, 'nope.bin'))).rejects.toThrow(/replay file not found: .*nope\.bin/);
+    const junk = path.join(tmp.dir, 'junk.bin');
     await fs.writeFile(junk, 'this is text');
     await expect(loadReplay(junk)).rejects.toThrow(/neither an acudp recording nor a raw ACSP capture/);
   });
@@ -129,18 +128,13 @@ describe('replayer', () => {
 
 describe('record and replay through the plugin', () => {
   it('records a live session (both directions) and replays it flat out to the same events', async () => {
-    const file = path.join(tmp, 'live.acudp');
-    fake = new FakeAcServer({ cars: 3, lapMs: 250, loadDelayMs: 10, chatEveryMs: 0, collisionEveryMs: 0 });
-    await fake.listen();
-    t = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: fake.commandPort, realtimeIntervalMs: 50, record: { file } })] });
-    const status = t.host.describe().find((d) => d.name === 'acudp')!.sources[0]!.status as unknown as { listenPort: number };
-    fake.setPluginAddress(status.listenPort);
-    await fake.start();
+    const file = path.join(tmp.dir, 'live.acudp');
+    ({ t, fake } = await hostWithFake({ realtimeIntervalMs: 50, record: { file } }, { cars: 3, lapMs: 250, loadDelayMs: 10, chatEveryMs: 0, collisionEveryMs: 0 }));
     await t.waitFor('acudp/lap_completed');
     fake.chat(2, 'recorded 🎙');
     await t.waitFor('acudp/chat');
     await t.dispatch('ac broadcast bye');
-    await until(() => fake!.received.some((c) => c.type === 'broadcast_chat'));
+    await until('the broadcast at the server', () => fake!.received.some((c) => c.type === 'broadcast_chat'));
     await fake.stop();
     fake = undefined;
     const live = eventTopics(t);
@@ -155,36 +149,35 @@ describe('record and replay through the plugin', () => {
     expect(rec.datagrams.every((d, i) => i === 0 || d.tMs >= rec.datagrams[i - 1]!.tMs)).toBe(true);
 
     t = await createTestHost({ plugins: [acudp({ replay: { file, speed: 'max' } })] });
-    await until(() => (t!.host.bus.last<{ done: boolean }>('acudp/replay')?.data.done ?? false), 5000, 'the replay to end');
+    await until('the replay to end', () => replayDone(t!));
     expect(eventTopics(t)).toEqual(live);
     expect(t.published('acudp/chat').map((m) => (m.data as { message: string }).message)).toEqual(['recorded 🎙']);
   });
 
   it('a recording cut short replays its whole records and is reported as bad input', async () => {
-    const file = path.join(tmp, 'cut.acudp');
+    const file = path.join(tmp.dir, 'cut.acudp');
     const a = encodeEvent({ type: 'chat', carId: 1, message: 'one' });
     await fs.writeFile(file, Buffer.concat([encodeFileHeader(Date.now()), encodeRecord(0, Direction.ToPlugin, a), encodeRecord(1, Direction.ToPlugin, a).subarray(0, 7)]));
     t = await createTestHost({ plugins: [acudp({ replay: { file, speed: 'max' } })] });
     await t.waitFor('acudp/chat');
-    await until(() => (t!.host.bus.last<{ done: boolean }>('acudp/replay')?.data.done ?? false));
+    await until('the replay to end', () => replayDone(t!));
     expect(t.published('acudp/chat')).toHaveLength(1);
     expect(t.logs.some((l) => l.level === 40 && String(l.msg).includes('partial record of 7 bytes'))).toBe(true);
-    const m = (await t.host.metrics.registry.getSingleMetric('acgateway_bad_input_total')?.get()) as { values: Array<{ value: number; labels: Record<string, string> }> };
-    expect(m.values.find((v) => v.labels.kind === 'replay_file')?.value).toBe(1);
+    expect(await t.metric('acgateway_bad_input_total', { plugin: 'acudp', kind: 'replay_file' })).toBe(1);
   });
 
   it('a missing replay file stops the start with its name', async () => {
-    await expect(createTestHost({ plugins: [acudp({ replay: { file: path.join(tmp, 'missing.acudp') } })] })).rejects.toThrow(/replay file not found: .*missing\.acudp/);
+    await expect(createTestHost({ plugins: [acudp({ replay: { file: path.join(tmp.dir, 'missing.acudp') } })] })).rejects.toThrow(/replay file not found: .*missing\.acudp/);
   });
 
   it.skipIf(!haveData)('replays the real capture ac_out: 395 events, state, and verbs that would need a server refused', async () => {
     t = await createTestHost({ plugins: [acudp({ replay: { file: acOut, speed: 'max' } })] });
-    await until(() => (t!.host.bus.last<{ done: boolean; played: number }>('acudp/replay')?.data.done ?? false), 10_000, 'the replay to end');
+    await until('the replay to end', () => replayDone(t!), 10_000);
     const events = eventTopics(t);
     expect(events).toHaveLength(395);
     expect(t.published('acudp/lap_completed')).toHaveLength(155);
     expect(t.published('acudp/client_event')).toHaveLength(72);
-    await until(() => (t!.host.bus.last<{ leaderboard: unknown }>('acudp/state')?.data.leaderboard ?? null) !== null);
+    await until('a state with a leaderboard', () => (t!.host.bus.last<{ leaderboard: unknown }>('acudp/state')?.data.leaderboard ?? null) !== null);
     const state = (await t.dispatch('ac state', { role: 'read' })) as { mode: string; session: { track: string }; cars: unknown[] };
     expect(state.mode).toBe('replay');
     expect(state.session.track).toBe('ks_red_bull_ring');

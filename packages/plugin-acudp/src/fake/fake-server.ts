@@ -4,6 +4,7 @@ import { decodeCommand } from '../protocol/commands.js';
 import { encodeEvent } from '../protocol/encode.js';
 import { NO_CAR, NO_TIME, PROTOCOL_VERSION, SessionType } from '../protocol/ids.js';
 import type { AcspCommand, AcspEvent, DecodeError, LeaderboardEntry, SessionInfoEvent } from '../protocol/types.js';
+import { seededRandom } from './random.js';
 import { gearAndRpm, trackPoint, trackVelocity } from './track.js';
 
 export interface FakeSession {
@@ -117,16 +118,6 @@ const DEFAULT_SESSIONS: FakeSession[] = [
   { name: 'Race', type: SessionType.RACE, laps: 5, waitTimeMs: 30_000 },
 ];
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type FakeAcServerEvents = {
   /** A command received from the plugin, decoded. */
   command: [AcspCommand];
@@ -195,7 +186,7 @@ export class FakeAcServer extends EventEmitter<FakeAcServerEvents> {
     };
     if (this.options.sessions.length === 0 || this.options.sessions.length > 255) throw new RangeError('sessions must list 1 to 255 sessions');
     this.sessions = this.options.sessions.map((s) => ({ ...s }));
-    this.random = mulberry32(this.options.seed);
+    this.random = seededRandom(this.options.seed);
     for (let id = 0; id < cars; id++) {
       this.cars.push({
         id,
