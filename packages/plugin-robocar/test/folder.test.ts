@@ -1,31 +1,10 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, tempDir, until } from '@acgateway/core/testing';
-import { badInput, connectClient, makeJpeg, startRobocar, type Robocar, type StreamClient } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { sleep, until } from '@acgateway/core/testing';
+import { badInput, connectClient as client, makeJpeg, startCamera, startRobocar, tempFolder as folder } from './helpers.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function folder(): Promise<string> {
-  const t = await tempDir('acgw-robocar-');
-  cleanups.push(() => t.remove());
-  return t.dir;
-}
-
-async function robocarOn(camera: Record<string, unknown>, publishRate = 20): Promise<Robocar> {
-  const r = await startRobocar({ publishRate, camera: { source: 'folder', ...camera } as any });
-  cleanups.push(() => r.stop());
-  return r;
-}
-
-async function client(url: string): Promise<StreamClient> {
-  const c = await connectClient(url);
-  cleanups.push(() => c.close());
-  return c;
-}
+const robocarOn = (camera: { path: string; fps?: number; rescanMs?: number }) => startCamera({ source: 'folder', ...camera });
 
 const frameOf = (d: any) => Buffer.from(d.camera.frame, 'base64');
 
@@ -67,8 +46,7 @@ describe('folder camera', () => {
     await mkdir(path.join(dir, 'frames'));
     await writeFile(path.join(dir, 'frames', 'a.jpg'), makeJpeg(72, 24, 1));
     for (const rel of ['frames', 'frames/*.jpg']) {
-      const r = await startRobocar({ publishRate: 20, camera: { source: 'folder', path: rel, fps: 20 } as any }, dir);
-      cleanups.push(() => r.stop());
+      const r = await startRobocar({ publishRate: 20, camera: { source: 'folder', path: rel, fps: 20 } }, dir);
       const c = await client(r.url);
       expect((await c.next('sensor_data', (x) => x.camera !== null)).camera.width).toBe(72);
     }

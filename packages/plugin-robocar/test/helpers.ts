@@ -1,6 +1,7 @@
 import jpeg from 'jpeg-js';
 import { io, type Socket } from 'socket.io-client';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { onTestFinished } from 'vitest';
+import { createTestHost, tempDir, type TestHost } from '@acgateway/core/testing';
 import robocar, { type RobocarOptionsInput } from '@acgateway/plugin-robocar';
 
 export interface Received {
@@ -18,7 +19,7 @@ export interface StreamClient {
   close(): void;
 }
 
-/** A socket.io client of the robocar stream recording every event it gets. */
+/** A socket.io client of the robocar stream recording every event it gets; closed when the test ends. */
 export async function connectClient(url: string, transports: Array<'websocket' | 'polling'> = ['websocket']): Promise<StreamClient> {
   const u = new URL(url);
   const socket = io(u.origin, { path: u.pathname, transports, forceNew: true, reconnection: false, timeout: 5000 });
@@ -28,6 +29,7 @@ export async function connectClient(url: string, transports: Array<'websocket' |
     events.push({ event, data, at: Date.now() });
     for (const w of waiters) w();
   });
+  onTestFinished(() => void socket.close());
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (err) => reject(err));
@@ -65,14 +67,29 @@ export async function connectClient(url: string, transports: Array<'websocket' |
 export interface Robocar {
   t: TestHost;
   url: string;
-  stop(): Promise<void>;
 }
 
-/** A test host running the plugin with its stream on an ephemeral port. */
+/** A test host running the plugin with its stream on an ephemeral port; stopped when the test ends. */
 export async function startRobocar(options: RobocarOptionsInput = {}, configDir?: string): Promise<Robocar> {
   const t = await createTestHost({ plugins: [robocar({ port: 0, ...options })], configDir });
+  onTestFinished(() => t.stop());
   const url = t.urls.endpoints['robocar/stream']![0]!;
-  return { t, url, stop: () => t.stop() };
+  return { t, url };
+}
+
+export type CameraSettings = NonNullable<RobocarOptionsInput['camera']>;
+
+/** The plugin with this camera and the stream at 20 Hz. */
+export const startCamera = (camera: CameraSettings): Promise<Robocar> => startRobocar({ publishRate: 20, camera });
+
+/** Reconnect delays short enough for a test to see several reconnects. */
+export const FAST_RETRY = { retryMs: 50, retryMaxMs: 200 } as const;
+
+/** A fresh temp folder, removed when the test ends (after what was started in it has stopped). */
+export async function tempFolder(): Promise<string> {
+  const t = await tempDir('acgw-robocar-');
+  onTestFinished(() => t.remove());
+  return t.dir;
 }
 
 /** A real JPEG of the given size whose colour depends on `seed` (noise makes it larger). */

@@ -1,31 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { MjpegCameraSimulator, readJpegInfo } from '@acgateway/plugin-robocar';
 import { until } from '@acgateway/core/testing';
-import { badInput, connectClient, makeJpeg, startRobocar, type Robocar, type StreamClient } from './helpers.js';
+import { badInput, connectClient as client, FAST_RETRY, makeJpeg, startCamera } from './helpers.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function robocarOn(url: string, extra: Record<string, unknown> = {}): Promise<Robocar> {
-  const r = await startRobocar({ publishRate: 20, camera: { source: 'mjpeg', url, retryMs: 50, retryMaxMs: 200, ...extra } as any });
-  cleanups.push(() => r.stop());
-  return r;
-}
-
-async function client(url: string): Promise<StreamClient> {
-  const c = await connectClient(url);
-  cleanups.push(() => c.close());
-  return c;
-}
+const robocarOn = (url: string, extra: { stallTimeoutMs?: number; maxFrameBytes?: number; maxBadFrames?: number } = {}) =>
+  startCamera({ source: 'mjpeg', url, ...FAST_RETRY, ...extra });
 
 async function simulator(options: ConstructorParameters<typeof MjpegCameraSimulator>[0]) {
   const sim = new MjpegCameraSimulator(options);
   await sim.start();
-  cleanups.push(() => sim.stop());
+  onTestFinished(() => sim.stop());
   return sim;
 }
 
@@ -43,7 +29,7 @@ async function rawCamera(onStream: (res: http.ServerResponse, n: number) => void
     for (const res of open) res.destroy();
     await new Promise((r) => server.close(r));
   };
-  cleanups.push(stop);
+  onTestFinished(stop);
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stream`, requests: () => n };
 }
 
@@ -152,9 +138,7 @@ describe('MJPEG over HTTP camera', () => {
     const s: any = await r.t.dispatch('robocar status');
     expect(s.camera.reason).toMatch(/broke off|closed the stream|ECONNREFUSED/);
     // Back on the same address: the source reconnects on its own.
-    const back = new MjpegCameraSimulator({ port, fps: 25 });
-    await back.start();
-    cleanups.push(() => back.stop());
+    await simulator({ port, fps: 25 });
     await c.next('status', (x) => x.camera_connected === true, 5000);
     await c.next('sensor_data', (x) => x.camera !== null);
   });

@@ -1,29 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { readJpegInfo, TOPICS, type FrameMessage } from '@acgateway/plugin-robocar';
-import { sleep, tempDir } from '@acgateway/core/testing';
-import { connectClient, makeJpeg, startRobocar, type Robocar, type StreamClient } from './helpers.js';
-
-let running: Robocar | undefined;
-const clients: StreamClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running?.stop();
-  running = undefined;
-});
-
-async function start(options: Parameters<typeof startRobocar>[0]) {
-  running = await startRobocar(options);
-  return running;
-}
-
-async function client(url: string, transports?: Array<'websocket' | 'polling'>) {
-  const c = await connectClient(url, transports);
-  clients.push(c);
-  return c;
-}
+import { sleep } from '@acgateway/core/testing';
+import { connectClient as client, makeJpeg, startRobocar as start, tempFolder } from './helpers.js';
 
 const isPeriodic = (d: any) => d && typeof d.timestamp === 'number';
 
@@ -161,37 +141,33 @@ describe('robocar socket.io stream', () => {
   });
 
   it('gives a slow client the newest frame instead of a growing queue', async () => {
-    const tmp = await tempDir('acgw-robocar-');
-    try {
-      // Noisy 640x480 frames (~150 kB, ~200 kB in base64) at 25 Hz fill the socket buffers in a second or two.
-      for (let i = 0; i < 4; i++) await writeFile(`${tmp.dir}/f${i}.jpg`, makeJpeg(640, 480, i, 160));
-      const r = await start({ publishRate: 25, camera: { source: 'folder', path: tmp.dir, fps: 25 } });
-      const slow = await client(r.url);
-      const fast = await client(r.url);
-      await slow.next('sensor_data', (d) => d.camera !== null);
-      const raw = (slow.socket.io.engine.transport as any).ws._socket as import('node:net').Socket;
-      const status = async () => ((await r.t.dispatch('robocar status')) as any).stream;
-      const before = await status();
-      const fastBefore = fast.of('sensor_data').length;
-      const pausedAt = Date.now() / 1000;
-      raw.pause();
-      await sleep(2500);
-      const mid = await status();
-      const resumedAt = Date.now() / 1000;
-      // The server skipped frames for the paused client instead of queueing them...
-      expect(mid.framesDroppedForSlowClients - before.framesDroppedForSlowClients).toBeGreaterThan(10);
-      // ...so the process holds about one frame for it, not the ~12 MB sent meanwhile.
-      expect(mid.maxClientBufferedBytes).toBeLessThan(1_000_000);
-      expect(mid.maxClientQueuedBytes).toBeLessThan(1_000_000);
-      // The other client was not held back.
-      expect(fast.of('sensor_data').length - fastBefore).toBeGreaterThan(25);
-      raw.resume();
-      // Once reading again, the slow client gets current frames (what the OS had buffered drains first).
-      await slow.next('sensor_data', (d) => d.camera !== null && Date.now() / 1000 - d.timestamp < 0.5, 8000);
-      const fromPause = slow.of('sensor_data').filter((d) => d.timestamp >= pausedAt && d.timestamp <= resumedAt);
-      expect(fromPause.length).toBeLessThan(mid.ticks - before.ticks);
-    } finally {
-      await tmp.remove();
-    }
+    const dir = await tempFolder();
+    // Noisy 640x480 frames (~150 kB, ~200 kB in base64) at 25 Hz fill the socket buffers in a second or two.
+    for (let i = 0; i < 4; i++) await writeFile(`${dir}/f${i}.jpg`, makeJpeg(640, 480, i, 160));
+    const r = await start({ publishRate: 25, camera: { source: 'folder', path: dir, fps: 25 } });
+    const slow = await client(r.url);
+    const fast = await client(r.url);
+    await slow.next('sensor_data', (d) => d.camera !== null);
+    const raw = (slow.socket.io.engine.transport as any).ws._socket as import('node:net').Socket;
+    const status = async () => ((await r.t.dispatch('robocar status')) as any).stream;
+    const before = await status();
+    const fastBefore = fast.of('sensor_data').length;
+    const pausedAt = Date.now() / 1000;
+    raw.pause();
+    await sleep(2500);
+    const mid = await status();
+    const resumedAt = Date.now() / 1000;
+    // The server skipped frames for the paused client instead of queueing them...
+    expect(mid.framesDroppedForSlowClients - before.framesDroppedForSlowClients).toBeGreaterThan(10);
+    // ...so the process holds about one frame for it, not the ~12 MB sent meanwhile.
+    expect(mid.maxClientBufferedBytes).toBeLessThan(1_000_000);
+    expect(mid.maxClientQueuedBytes).toBeLessThan(1_000_000);
+    // The other client was not held back.
+    expect(fast.of('sensor_data').length - fastBefore).toBeGreaterThan(25);
+    raw.resume();
+    // Once reading again, the slow client gets current frames (what the OS had buffered drains first).
+    await slow.next('sensor_data', (d) => d.camera !== null && Date.now() / 1000 - d.timestamp < 0.5, 8000);
+    const fromPause = slow.of('sensor_data').filter((d) => d.timestamp >= pausedAt && d.timestamp <= resumedAt);
+    expect(fromPause.length).toBeLessThan(mid.ticks - before.ticks);
   });
 });

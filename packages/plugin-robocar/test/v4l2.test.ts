@@ -1,15 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ffmpegV4l2Args } from '@acgateway/plugin-robocar';
-import { tempDir, until } from '@acgateway/core/testing';
-import { connectClient, makeJpeg, startRobocar, type Robocar, type StreamClient } from './helpers.js';
-
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+import { until } from '@acgateway/core/testing';
+import { connectClient as client, FAST_RETRY, makeJpeg, startCamera, tempFolder, type CameraSettings, type Robocar } from './helpers.js';
 
 /**
  * A stand-in for ffmpeg: a real child process that takes our command line and writes JPEG files
@@ -39,28 +34,17 @@ setInterval(() => {
 `;
 
 async function setup() {
-  const t = await tempDir('acgw-robocar-');
-  cleanups.push(() => t.remove());
-  const ffmpeg = path.join(t.dir, 'ffmpeg');
+  const dir = await tempFolder();
+  const ffmpeg = path.join(dir, 'ffmpeg');
   await writeFile(ffmpeg, FAKE_FFMPEG);
   await chmod(ffmpeg, 0o755);
-  const device = path.join(t.dir, 'video0');
+  const device = path.join(dir, 'video0');
   await mkdir(device);
   for (let i = 0; i < 3; i++) await writeFile(path.join(device, `${i}.jpg`), makeJpeg(64, 48, i));
-  return { dir: t.dir, ffmpeg, device };
+  return { dir, ffmpeg, device };
 }
 
-async function robocarOn(camera: Record<string, unknown>): Promise<Robocar> {
-  const r = await startRobocar({ publishRate: 20, camera: { source: 'v4l2', retryMs: 50, retryMaxMs: 200, ...camera } as any });
-  cleanups.push(() => r.stop());
-  return r;
-}
-
-async function client(url: string): Promise<StreamClient> {
-  const c = await connectClient(url);
-  cleanups.push(() => c.close());
-  return c;
-}
+const robocarOn = (camera: Omit<Extract<CameraSettings, { source: 'v4l2' }>, 'source'>) => startCamera({ source: 'v4l2', ...FAST_RETRY, ...camera });
 
 const status = async (r: Robocar) => ((await r.t.dispatch('robocar status')) as any).camera;
 
