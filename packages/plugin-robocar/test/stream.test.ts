@@ -126,8 +126,12 @@ describe('robocar socket.io stream', () => {
     expect(Buffer.from(f.data.frame, 'base64').length).toBe(f.data.bytes);
     const s = await r.t.waitFor<any>(TOPICS.status, (m) => m.data.camera_connected === true);
     expect(Object.keys(s.data).sort()).toEqual(['camera_connected', 'clients_connected', 'timestamp']);
-    expect(r.t.host.bus.last(TOPICS.frame)).toBeDefined();
-    expect(r.t.host.bus.last(TOPICS.status)).toBeDefined();
+    // Both retained: what a subscriber that comes later gets at once.
+    const retainedFrame = r.t.host.bus.last<FrameMessage>(TOPICS.frame)!.data;
+    expect(retainedFrame).toStrictEqual({ timestamp: expect.any(Number), seq: expect.any(Number), width: 320, height: 180, format: 'jpeg', frame: expect.any(String), bytes: expect.any(Number) });
+    expect(retainedFrame.seq).toBeGreaterThanOrEqual(f.data.seq);
+    expect(readJpegInfo(Buffer.from(retainedFrame.frame, 'base64'))).toMatchObject({ width: 320, height: 180 });
+    expect(r.t.host.bus.last(TOPICS.status)!.data).toStrictEqual({ timestamp: expect.any(Number), camera_connected: true, clients_connected: 0 });
   });
 
   it('honours path and cors options', async () => {
