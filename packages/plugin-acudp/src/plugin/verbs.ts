@@ -3,42 +3,26 @@ import type { AcUdpClient } from '../client/client.js';
 import { AcUdpError } from '../client/errors.js';
 import type { AcspCommand } from '../protocol/types.js';
 
-function toCommandError(err: unknown): CommandError {
-  if (err instanceof AcUdpError) {
-    switch (err.code) {
-      case 'BAD_COMMAND':
-        return new CommandError('BAD_ARGS', err.message);
-      case 'NOT_LISTENING':
-        return new CommandError('UNAVAILABLE', err.message);
-      default:
-        return new CommandError(err.code, err.message);
-    }
-  }
-  if (err instanceof CommandError) return err;
-  return new CommandError('COMMAND_FAILED', err instanceof Error ? err.message : String(err));
-}
-
-async function run<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toCommandError(err);
-  }
-}
+/** Client codes that have a gateway-wide name; the host turns every other coded error into a reply as it is. */
+const GATEWAY_CODE: Partial<Record<AcUdpError['code'], string>> = { BAD_COMMAND: 'BAD_ARGS', NOT_LISTENING: 'UNAVAILABLE' };
 
 /** The verbs of the plugin. `replaying` refuses every verb that would talk to a server. */
 export function acVerbs(client: AcUdpClient, replaying: () => string | undefined, snapshot: () => unknown): CommandSpec[] {
-  const send = async (command: AcspCommand) => {
+  const ask = async <T>(fn: () => Promise<T>): Promise<T> => {
     const why = replaying();
     if (why) throw new CommandError('UNAVAILABLE', why);
-    await run(() => client.send(command));
-    return { sent: command };
+    try {
+      return await fn();
+    } catch (err) {
+      const code = err instanceof AcUdpError ? GATEWAY_CODE[err.code] : undefined;
+      throw code ? new CommandError(code, (err as Error).message) : err;
+    }
   };
-  const ask = <T>(fn: () => Promise<T>) => {
-    const why = replaying();
-    if (why) throw new CommandError('UNAVAILABLE', why);
-    return run(fn);
-  };
+  const send = (command: AcspCommand) =>
+    ask(async () => {
+      await client.send(command);
+      return { sent: command };
+    });
   const carId = { name: 'id', type: 'int', min: 0, max: 254, help: 'car id: the entry-list slot, 0-based' } as const;
   return [
     {
