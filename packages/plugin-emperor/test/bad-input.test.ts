@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TestHost } from '@acgateway/core/testing';
+import { until, type TestHost } from '@acgateway/core/testing';
 import { encodeFrame, type DriversPayload, type FakeRaceControlServer, type ServerStatus, type StatePayload } from '@acgateway/plugin-emperor';
-import { ALEX, PRIYA, SAM, badInput, latest, startFake, startHost, until } from './helpers.js';
+import { ALEX, PRIYA, SAM, badInput, latest, startFake, startHost } from './helpers.js';
 
 let fake: FakeRaceControlServer | undefined;
 let t: TestHost | undefined;
@@ -45,7 +45,7 @@ describe('bad frames: logged, counted, never a crash, state unchanged', () => {
       const stateBefore = state();
       send(fake!);
       await until(`the ${kind} log`, () => t!.logs.some((l) => logged.test(String(l.msg))));
-      expect((await badInput(t!))[kind]).toBe(1);
+      expect(await badInput(t!, kind)).toBe(1);
       expect((await status()).badInput[kind]).toBe(1);
       // Nothing moved, the connection is still the first one, and the next good frame is used.
       expect(await t!.dispatch('emperor drivers')).toEqual(before);
@@ -64,16 +64,15 @@ describe('bad frames: logged, counted, never a crash, state unchanged', () => {
     fake!.sendRaw(JSON.stringify(doc));
     await until('the bad driver', () => latest<DriversPayload>(t!, 'emperor/main/drivers')?.connected.length === 1);
     expect(latest<DriversPayload>(t!, 'emperor/main/drivers')!.connected[0]!.name).toBe(SAM.name);
-    expect((await badInput(t!)).bad_driver).toBe(1);
+    expect(await badInput(t!, 'bad_driver')).toBe(1);
     expect(warnings(new RegExp(`ConnectedDrivers\\.Drivers\\.${ALEX.guid}: missing field CarInfo`))).toHaveLength(1);
   });
 
   it('rate-limits the log of a flood but counts every frame', async () => {
     await racing();
     for (let i = 0; i < 200; i++) fake!.sendRaw(`garbage ${i}`);
-    const deadline = Date.now() + 5000;
-    while ((await badInput(t!)).invalid_json !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect((await badInput(t!)).invalid_json).toBe(200);
+    await until('the flood counted', async () => (await badInput(t!, 'invalid_json')) >= 200);
+    expect(await badInput(t!, 'invalid_json')).toBe(200);
     expect(warnings(/invalid JSON/)).toHaveLength(1);
   });
 
@@ -84,6 +83,6 @@ describe('bad frames: logged, counted, never a crash, state unchanged', () => {
     await t!.waitFor('emperor/main/event/car_update');
     expect(t!.published('emperor/main/event/car_update')).toHaveLength(1);
     expect((await status()).ignoredCarUpdates).toBe(1);
-    expect(await badInput(t!)).toEqual({});
+    expect(await badInput(t!)).toBe(0);
   });
 });

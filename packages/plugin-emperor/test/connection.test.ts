@@ -1,9 +1,9 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TestHost } from '@acgateway/core/testing';
+import { sleep, until, type TestHost } from '@acgateway/core/testing';
 import type { DriversPayload, FakeRaceControlServer, ServerStatus, StatePayload } from '@acgateway/plugin-emperor';
 import { ReconnectingSocket } from '../src/client/connection.js';
-import { SAM, latest, startFake, startHost, until } from './helpers.js';
+import { SAM, latest, startFake, startHost } from './helpers.js';
 
 let fake: FakeRaceControlServer | undefined;
 let t: TestHost | undefined;
@@ -61,7 +61,7 @@ describe('connection failures: each logged once, retried with backoff, recovered
     fake = await startFake({ pingIntervalMs: 50 });
     t = await startHost([{ name: 'main', url: fake.url }], { deadAfterMs: 300 });
     await until('open', () => state()?.connection.state === 'open');
-    await new Promise((r) => setTimeout(r, 900));
+    await sleep(900);
     expect(fake.accepted).toBe(1);
     expect(state()!.connection.state).toBe('open');
   });

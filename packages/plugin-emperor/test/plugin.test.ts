@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TestHost } from '@acgateway/core/testing';
-import type { DriversPayload, FakeRaceControlServer, StatePayload, TeamPayload } from '@acgateway/plugin-emperor';
-import { ALEX, PRIYA, SAM, badInput, count, latest, startFake, startHost, until } from './helpers.js';
+import { until, type TestHost } from '@acgateway/core/testing';
+import type { DriversPayload, FakeRaceControlServer, ServerStatus, StatePayload, TeamPayload } from '@acgateway/plugin-emperor';
+import { ALEX, PRIYA, SAM, badInput, count, latest, startFake, startHost } from './helpers.js';
 
 let fake: FakeRaceControlServer | undefined;
 let t: TestHost | undefined;
@@ -23,7 +23,7 @@ describe('emperor plugin against the fake race-control server', () => {
     // 1. A manager that has broadcast nothing yet sends an empty frame: counted, the state stays empty.
     await until('the connection', () => state()?.connection.state === 'open');
     await until('the empty frame', () => t!.logs.some((l) => /no snapshot/.test(String(l.msg))));
-    expect((await badInput(t)).empty_frame).toBe(1);
+    expect(await badInput(t, 'empty_frame')).toBe(1);
     expect(state()).toMatchObject({ hasSnapshot: false, drivers: { connected: 0, disconnected: 0 } });
     expect(t.host.bus.retained('emperor/main/state')).toHaveLength(1);
     expect(fake.handshakes[0]!.origin).toBe(`http://127.0.0.1:${fake.port}`);
@@ -101,7 +101,9 @@ describe('emperor plugin against the fake race-control server', () => {
     await until('version', () => state().protocolVersion === 4);
     expect(count(t, 'emperor/main/event/version')).toBe(1);
     expect(count(t, 'emperor/main/event/chat')).toBe(1);
-    expect(await badInput(t)).toEqual({ empty_frame: 1 });
+    // The status counts feed the same place as the metric: together, no other kind was counted.
+    expect(await badInput(t, 'empty_frame')).toBe(1);
+    expect(((await t.dispatch('emperor status')) as { servers: ServerStatus[] }).servers[0]!.badInput).toEqual({ empty_frame: 1 });
   });
 
   it('reconnects after the server drops the connection, logs it once, and does not replay old chat', async () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host } from '@acgateway/core';
-import type { TestHost } from '@acgateway/core/testing';
+import { until, type TestHost } from '@acgateway/core/testing';
 import emperor, { type DriversPayload, type FakeRaceControlServer, type ServerStatus, type TeamPayload } from '@acgateway/plugin-emperor';
-import { ALEX, PRIYA, SAM, latest, startFake, startHost, until } from './helpers.js';
+import { ALEX, PRIYA, SAM, latest, startFake, startHost } from './helpers.js';
 
 let fakes: FakeRaceControlServer[] = [];
 let t: TestHost | undefined;
