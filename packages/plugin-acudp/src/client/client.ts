@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
+import { isLoopback } from '@acgateway/core';
 import { decodeDatagram } from '../protocol/decode.js';
 import { encodeCommand } from '../protocol/commands.js';
 import { acspNameOf } from '../protocol/compat.js';
@@ -72,8 +73,6 @@ export type AcUdpClientEvents = { [K in EventName]: [EventOf<K>] } & {
   error: [Error];
 };
 
-const LOOPBACK = /^(127\.|::1$|localhost$)/i;
-
 /**
  * A client of the AC dedicated server's UDP plugin interface, usable without the gateway:
  * typed events, acudpclient-style subscribers, an async iterator, a method per command, and state.
@@ -95,7 +94,7 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
     const serverHost = options.serverHost ?? '127.0.0.1';
     this.options = {
       listenPort: options.listenPort ?? 12000,
-      listenHost: options.listenHost ?? (LOOPBACK.test(serverHost) ? '127.0.0.1' : '0.0.0.0'),
+      listenHost: options.listenHost ?? (isLoopback(serverHost) ? '127.0.0.1' : '0.0.0.0'),
       serverHost,
       serverPort: options.serverPort ?? 11000,
       requestTimeoutMs: options.requestTimeoutMs ?? 2000,
@@ -273,15 +272,25 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
    * with BAD_COMMAND and nothing is sent.
    */
   async send(command: AcspCommand): Promise<void> {
-    let buf: Buffer;
+    return this.transmit(command, this.encode(command));
+  }
+
+  private encode(command: AcspCommand): Buffer {
     try {
-      buf = encodeCommand(command);
+      return encodeCommand(command);
     } catch (err) {
       if (err instanceof AcspEncodeError) throw new AcUdpError('BAD_COMMAND', `${command.type} refused: ${err.message}`, { cause: err });
       throw err;
     }
-    const socket = this.socket;
-    if (!socket) throw new AcUdpError('NOT_LISTENING', `cannot send ${command.type}: the client is not listening (call listen() first; a replay has no server)`);
+  }
+
+  private listeningSocket(command: AcspCommand): dgram.Socket {
+    if (!this.socket) throw new AcUdpError('NOT_LISTENING', `cannot send ${command.type}: the client is not listening (call listen() first; a replay has no server)`);
+    return this.socket;
+  }
+
+  private async transmit(command: AcspCommand, buf: Buffer): Promise<void> {
+    const socket = this.listeningSocket(command);
     await new Promise<void>((resolve, reject) => {
       // A socket closed mid-send may never call back: close() fails what is still in flight.
       const inFlight = (err: Error) => reject(err);
@@ -311,18 +320,15 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
     return this.request({ type: 'get_session_info', sessionIndex }, () => this.requests.sessionInfo(sessionIndex, options.timeoutMs ?? this.options.requestTimeoutMs));
   }
 
+  /** Sends a question and waits for its answer; the wait is registered first, so a fast answer is not missed. */
   private async request<T>(command: AcspCommand, wait: () => Promise<T>): Promise<T> {
-    try {
-      encodeCommand(command);
-    } catch (err) {
-      throw new AcUdpError('BAD_COMMAND', `${command.type} refused: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
-    if (!this.socket) return this.send(command) as never;
+    const buf = this.encode(command);
+    this.listeningSocket(command);
     const answer = wait();
     // Settled by close() or a timeout while the send is still awaited: handled below, not unhandled.
     answer.catch(() => {});
     try {
-      await this.send(command);
+      await this.transmit(command, buf);
     } catch (err) {
       this.requests.cancelLast(err as Error);
     }
