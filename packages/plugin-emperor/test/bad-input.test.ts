@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { until, type TestHost } from '@acgateway/core/testing';
 import { encodeFrame, type DriversPayload, type FakeRaceControlServer, type ServerStatus, type StatePayload } from '@acgateway/plugin-emperor';
-import { ALEX, PRIYA, SAM, badInput, latest, startFake, startHost } from './helpers.js';
+import { ALEX, PRIYA, SAM, badInput, latest, startFake, startHost, stopAll } from './helpers.js';
 
 let fake: FakeRaceControlServer | undefined;
 let t: TestHost | undefined;
-afterEach(async () => {
-  await t?.stop();
-  await fake?.stop();
-  t = fake = undefined;
-});
+afterEach(stopAll);
 
 const state = () => latest<StatePayload>(t!, 'emperor/main/state')!;
 const status = async () => ((await t!.dispatch('emperor status')) as { servers: ServerStatus[] }).servers[0]!;

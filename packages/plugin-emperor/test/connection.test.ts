@@ -3,19 +3,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sleep, until, type TestHost } from '@acgateway/core/testing';
 import type { DriversPayload, FakeRaceControlServer, ServerStatus, StatePayload } from '@acgateway/plugin-emperor';
 import { ReconnectingSocket } from '../src/client/connection.js';
-import { SAM, latest, startFake, startHost } from './helpers.js';
+import { SAM, latest, startFake, startHost, stopAll } from './helpers.js';
 
 let fake: FakeRaceControlServer | undefined;
 let t: TestHost | undefined;
 let tcp: Server | undefined;
 const tcpSockets = new Set<Socket>();
 afterEach(async () => {
-  await t?.stop();
-  await fake?.stop();
+  await stopAll();
   for (const s of tcpSockets) s.destroy();
   tcpSockets.clear();
   if (tcp) await new Promise((r) => tcp!.close(r));
-  t = fake = tcp = undefined;
+  tcp = undefined;
 });
 
 const state = (server = 'main') => latest<StatePayload>(t!, `emperor/${server}/state`);
@@ -154,6 +153,5 @@ describe('connection failures: each logged once, retried with backoff, recovered
     const stopping = t.stop();
     await expect(Promise.race([stopping.then(() => 'stopped'), new Promise((r) => setTimeout(() => r('stuck'), 3000))])).resolves.toBe('stopped');
     expect(logsMatching(/main: stopped/)).toHaveLength(1);
-    t = undefined;
   });
 });

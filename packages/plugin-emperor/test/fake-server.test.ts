@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { sleep, until, type TestHost } from '@acgateway/core/testing';
 import { decodeFrame, type DriversPayload, type FakeRaceControlServer, type LapCompleted } from '@acgateway/plugin-emperor';
-import { SAM, badInput, latest, startFake, startHost } from './helpers.js';
+import { SAM, badInput, latest, startFake, startHost, stopAll } from './helpers.js';
 
 let fake: FakeRaceControlServer | undefined;
 let t: TestHost | undefined;
@@ -10,9 +10,7 @@ const sockets: WebSocket[] = [];
 afterEach(async () => {
   for (const s of sockets) s.terminate();
   sockets.length = 0;
-  await t?.stop();
-  await fake?.stop();
-  t = fake = undefined;
+  await stopAll();
 });
 
 /** A bare client recording raw frames, as a browser's live-timing page would see them. */

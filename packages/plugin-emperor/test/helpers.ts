@@ -6,14 +6,26 @@ type ServerEntry = { name: string; url: string; origin?: string | false; cookie?
 /** Fast reconnects and liveness so each step takes milliseconds; the defaults are for real servers. */
 export const FAST = { reconnect: { initialMs: 20, maxMs: 200, jitter: 0.2 }, pingIntervalMs: 100, deadAfterMs: 2000, handshakeTimeoutMs: 2000 };
 
+const hosts: TestHost[] = [];
+const fakes: FakeRaceControlServer[] = [];
+
 export async function startFake(options: FakeRaceControlOptions = {}): Promise<FakeRaceControlServer> {
   const fake = new FakeRaceControlServer({ pingIntervalMs: 200, ...options });
   await fake.start();
+  fakes.push(fake);
   return fake;
 }
 
 export async function startHost(servers: ServerEntry[], extra: Record<string, unknown> = {}): Promise<TestHost> {
-  return createTestHost({ plugins: [emperor({ servers, ...FAST, ...extra } as Parameters<typeof emperor>[0])] });
+  const t = await createTestHost({ plugins: [emperor({ servers, ...FAST, ...extra } as Parameters<typeof emperor>[0])] });
+  hosts.push(t);
+  return t;
+}
+
+/** For afterEach: stops what startHost and startFake started, hosts first so no reconnect races a closing fake. */
+export async function stopAll(): Promise<void> {
+  for (const t of hosts.splice(0)) await t.stop();
+  for (const f of fakes.splice(0)) await f.stop();
 }
 
 /**

@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { until, type TestHost } from '@acgateway/core/testing';
 import type { DriversPayload, FakeRaceControlServer, ServerStatus, StatePayload, TeamPayload } from '@acgateway/plugin-emperor';
-import { ALEX, PRIYA, SAM, badInput, count, latest, startFake, startHost } from './helpers.js';
+import { ALEX, PRIYA, SAM, badInput, count, latest, startFake, startHost, stopAll } from './helpers.js';
 
 let fake: FakeRaceControlServer | undefined;
 let t: TestHost | undefined;
-afterEach(async () => {
-  await t?.stop();
-  await fake?.stop();
-  t = fake = undefined;
-});
+afterEach(stopAll);
 
 const drivers = () => latest<DriversPayload>(t!, 'emperor/main/drivers')!;
 const team = () => latest<TeamPayload>(t!, 'emperor/main/team')!;

@@ -1,23 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host } from '@acgateway/core';
 import { until, type TestHost } from '@acgateway/core/testing';
-import emperor, { type DriversPayload, type FakeRaceControlServer, type ServerStatus, type TeamPayload } from '@acgateway/plugin-emperor';
-import { ALEX, PRIYA, SAM, latest, startFake, startHost } from './helpers.js';
+import emperor, { type DriversPayload, type ServerStatus, type TeamPayload } from '@acgateway/plugin-emperor';
+import { ALEX, PRIYA, SAM, latest, startFake, startHost, stopAll } from './helpers.js';
 
-let fakes: FakeRaceControlServer[] = [];
 let t: TestHost | undefined;
-afterEach(async () => {
-  await t?.stop();
-  for (const f of fakes) await f.stop();
-  t = undefined;
-  fakes = [];
-});
+afterEach(stopAll);
 
 describe('several servers at once', () => {
   it('keeps a connection, a state and topics per server; verbs pick one by name', async () => {
     const a = await startFake();
     const b = await startFake({ race: { session: { Name: 'Practice', Type: 1, Time: 30, Laps: 0, Track: 'magione', TrackConfig: '' }, v2: true } });
-    fakes = [a, b];
     a.connectDriver(SAM);
     a.connectDriver(ALEX);
     b.connectDriver({ ...PRIYA, teamName: 'GT3 7 | York Racing' });
@@ -51,7 +44,6 @@ describe('several servers at once', () => {
 
   it('answers verbs for one server without a name, and says when there is no team rule', async () => {
     const a = await startFake();
-    fakes = [a];
     a.connectDriver(SAM);
     t = await startHost([{ name: 'solo', url: a.url }]);
     await until('snapshot', () => latest<DriversPayload>(t!, 'emperor/solo/drivers')?.connected.length === 1);
