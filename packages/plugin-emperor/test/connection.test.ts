@@ -30,6 +30,10 @@ describe('connection failures: each logged once, retried with backoff, recovered
     expect(state()!.connection).toMatchObject({ state: expect.stringMatching(/retrying|connecting/), lastError: expect.stringMatching(/no answer to the websocket handshake/) });
     expect(state()!.hasSnapshot).toBe(false);
     expect(logsMatching(/cannot connect.*no answer to the websocket handshake/)).toHaveLength(1);
+    // Counted: every failed attempt, and no connection.
+    const failing = ((await t.dispatch('emperor status')) as { servers: ServerStatus[] }).servers[0]!;
+    expect(failing.connection.attempts).toBeGreaterThanOrEqual(2);
+    expect(failing.connects).toBe(0);
     fake.setHang(false);
     await until('connected', () => latest<DriversPayload>(t!, 'emperor/main/drivers')?.connected.length === 1, 8000);
     expect(logsMatching(/connected to/)).toHaveLength(1);
