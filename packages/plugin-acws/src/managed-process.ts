@@ -25,7 +25,6 @@ export interface ProcessSpec {
   startupGraceMs: number;
   readyPattern?: RegExp;
   maxLineLength?: number;
-  now?: () => Date;
 }
 
 export type ProcessState = 'stopped' | 'starting' | 'running' | 'stopping';
@@ -69,7 +68,6 @@ export class ProcessError extends Error {
 
 interface ProcessEvents {
   line: [line: string, stream: 'stdout' | 'stderr'];
-  started: [info: RunInfo];
   exit: [info: ExitInfo];
   overlong: [length: number];
 }
@@ -98,14 +96,6 @@ export class ManagedProcess extends EventEmitter<ProcessEvents> {
 
   constructor(readonly spec: ProcessSpec) {
     super();
-  }
-
-  private now(): Date {
-    return this.spec.now?.() ?? new Date();
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 
   info(): RunInfo {
@@ -139,7 +129,7 @@ export class ManagedProcess extends EventEmitter<ProcessEvents> {
     let err: WriteStream | undefined;
     let child: ChildProcess;
     let exe: string;
-    const started = this.now();
+    const started = new Date();
     const stamp = fileStamp(started);
     const outFile = path.join(this.spec.logDir, 'session', `output-${stamp}-${this.spec.fileTag}.log`);
     const errFile = path.join(this.spec.logDir, 'error', `error-${stamp}-${this.spec.fileTag}.log`);
@@ -224,7 +214,7 @@ export class ManagedProcess extends EventEmitter<ProcessEvents> {
           signal,
           expected: this.stopRequested,
           duringStartup,
-          uptimeMs: this.now().getTime() - this.startedAt,
+          uptimeMs: Date.now() - this.startedAt,
           lastLines: [...this.lastLines],
         };
         this.state = 'stopped';
@@ -255,7 +245,6 @@ export class ManagedProcess extends EventEmitter<ProcessEvents> {
       throw new ProcessError('START_FAILED', `start command failed - ${short} exited during start-up (${how})${tail ? `: ${tail}` : ''}`, { lastLines: outcome.lastLines });
     }
     this.state = 'running';
-    this.emit('started', this.info());
     return this.info();
   }
 
