@@ -125,6 +125,10 @@ describe('decodeFrame: incremental events', () => {
   it('passes on EventTypes the server is not known to forward, undecoded', () => {
     const r = decoded('{"EventType":73,"Message":{"CarID":1,"LapTime":90000}}');
     expect(r.event).toEqual({ eventType: 73, name: 'lap_completed_udp', data: { raw: { CarID: 1, LapTime: 90000 } } });
+    const names = { 54: 'car_info', 55: 'end_session', 59: 'session_info', 60: 'error', 130: 'client_event' };
+    for (const [code, name] of Object.entries(names)) {
+      expect(decoded(`{"EventType":${code},"Message":[1]}`).event, `EventType ${code}`).toEqual({ eventType: Number(code), name, data: { raw: [1] } });
+    }
   });
 });
 

@@ -43,12 +43,6 @@ export const EVENT_NAMES: Readonly<Record<EventTypeCode, string>> = {
   200: 'snapshot',
 };
 
-/**
- * Codes the spec lists but Server Manager never forwards on this socket (a snapshot follows instead).
- * A newer build might; they are passed on undecoded rather than treated as garbage.
- */
-export const NOT_FORWARDED: ReadonlySet<number> = new Set([54, 55, 59, 60, 73, 130]);
-
 export function isKnownEventType(code: number): code is EventTypeCode {
   return Object.prototype.hasOwnProperty.call(EVENT_NAMES, code);
 }
