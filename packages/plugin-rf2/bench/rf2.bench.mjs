@@ -228,7 +228,7 @@ async function main() {
         spent += process.hrtime.bigint() - t0;
         n++;
       }
-      source.stop();
+      await source.stop();
       w.remove();
       const us = Number(spent) / 1000 / n;
       cpuRows.push([`one poll with a new frame, hot loop, ${vehicles} cars (µs → % at 50 Hz)`, fmt((us * 50) / 10000, 3), '', `${fmt(us)} µs`]);

@@ -71,8 +71,8 @@ export class Rf2Source implements Source {
   private readonly slots: Record<ReadBuffer, Slot>;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  /** Set by stop(): a poll still awaiting a retry must not touch the closed regions. */
-  private stopped = false;
+  /** The poll the timer started, until it ends: stop() waits for it before closing the regions it reads. */
+  private polling: Promise<void> | undefined;
   private readonly warn: RateLimitedLog;
   /** The last published status; undefined until the first poll has decided one. */
   private current: StatusMessage | undefined;
@@ -106,16 +106,16 @@ export class Rf2Source implements Source {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.stopped = false;
     this.current = undefined;
     this.schedule(0);
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.running = false;
-    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // A poll may be waiting between retries of a torn copy: it finishes on open regions, then they close.
+    await this.polling;
     for (const b of BUFFER_NAMES) this.closeSlot(this.slots[b]);
     this.player = undefined;
   }
@@ -141,7 +141,9 @@ export class Rf2Source implements Source {
 
   private schedule(delay: number): void {
     if (!this.running) return;
-    this.timer = setTimeout(() => void this.run(), delay);
+    this.timer = setTimeout(() => {
+      this.polling = this.run();
+    }, delay);
   }
 
   private async run(): Promise<void> {
@@ -177,8 +179,6 @@ export class Rf2Source implements Source {
       ts = await this.takeCopy(sco, now);
     }
     const tt = await this.takeCopy(tel, now);
-    // stop() may have closed the regions while a torn copy was being retried.
-    if (this.stopped) return;
     if (ts === 'fresh') this.onScoring();
     if (this.scoringPending && now - this.lastScoringPublish >= 1000 / this.options.scoringHz) {
       this.scoringPending = false;
@@ -257,7 +257,6 @@ export class Rf2Source implements Source {
     if (!slot.region) return 'failed';
     const before = slot.copy.stats.tornCopies;
     const r = await slot.copy.take(slot.region);
-    if (this.stopped) return r;
     for (let i = before; i < slot.copy.stats.tornCopies; i++) this.deps.onTorn?.(slot.buffer);
     if (r === 'fresh') slot.lastChange = now;
     else if (r === 'torn') {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Bus, createLogger, type Message } from '@acgateway/core';
-import { FileMappingOpener, Rf2FileWriter, Rf2Source, type MappingOpener, type OpenResult, type ReadBuffer, type StatusMessage } from '@acgateway/plugin-rf2';
+import { FileMappingOpener, Rf2FileWriter, Rf2Source, type MappedRegion, type MappingOpener, type OpenResult, type ReadBuffer, type StatusMessage } from '@acgateway/plugin-rf2';
 import { sleep, tempDir, until } from '@acgateway/core/testing';
 import { field, openWith } from './helpers.js';
 
@@ -42,7 +42,8 @@ beforeEach(async () => {
   tmp = await tempDir('acgw-rf2-');
 });
 afterEach(async () => {
-  source?.stop();
+  await source?.stop();
+  source = undefined;
   writer?.close();
   writer = undefined;
   await tmp.remove();
@@ -73,7 +74,7 @@ describe('poller around a mapping that outlives rF2 (the Windows case)', () => {
     writer.remove(); // rF2 exits: the open views would still read the old data
     await until('not running', () => status().at(-1) === 'not_running', 3000);
     expect(source.currentPlayer()).toBeUndefined();
-    expect(statuses().at(-1)!.reason).toContain('$rFactor2SMMP_Telemetry$ does not exist');
+    expect(statuses().at(-1)!.reason).toMatch(/\$rFactor2SMMP_(Telemetry|Scoring)\$ does not exist/);
   });
 });
 
@@ -109,5 +110,60 @@ describe('work nobody listens to', () => {
     writer.writeTelemetry(field().telemetry);
     await until('vehicles published', () => vehicles > 0, 3000);
     expect(vehiclesPublished).toBe(vehicles);
+  });
+});
+
+describe('stopping', () => {
+  it('lets a poll retrying a torn copy finish before closing the regions, and polls no more', async () => {
+    writer = openWith(new Rf2FileWriter({ dir: tmp.dir }));
+    writer.beginWrite('Telemetry'); // left mid-write: each take retries the copy, 1 ms apart
+    const files = new FileMappingOpener({ dir: tmp.dir, mode: 'read' });
+    let reads = 0;
+    let readsAfterClose = 0;
+    let closed = 0;
+    let stopping: Promise<void> | undefined;
+    const opener: MappingOpener = {
+      kind: 'read',
+      describe: (b) => files.describe(b),
+      open(buffer) {
+        const r = files.open(buffer);
+        if (!r.ok) return r;
+        const f = r.region;
+        let isClosed = false;
+        const region: MappedRegion = {
+          kind: f.kind,
+          location: f.location,
+          size: f.size,
+          outlivesWriter: false,
+          gone: () => f.gone(),
+          read(dest, len) {
+            reads++;
+            if (isClosed) readsAfterClose++;
+            // The host stops the source while the poll waits to retry the torn telemetry copy.
+            if (buffer === 'Telemetry' && !stopping) setImmediate(() => (stopping = Promise.resolve(source!.stop())));
+            return f.read(dest, len);
+          },
+          close() {
+            isClosed = true;
+            closed++;
+            f.close();
+          },
+        };
+        return { ok: true, region };
+      },
+    };
+    source = new Rf2Source(
+      { opener, logger: createLogger({ level: 'silent', pretty: false }), publish: () => {}, countBadInput: () => {}, now: () => Date.now() },
+      { pollHz: 50, scoringHz: 5, vehiclesHz: 10, pedals: 'filtered' },
+    );
+    source.start();
+    await until('stop called mid-poll', () => stopping !== undefined);
+    await stopping;
+    expect(closed).toBe(2);
+    expect(readsAfterClose).toBe(0);
+    expect(source.counters().telemetry.tornTakes).toBe(1); // the poll ran its retries to the end
+    const after = reads;
+    await sleep(150);
+    expect(reads).toBe(after);
   });
 });
