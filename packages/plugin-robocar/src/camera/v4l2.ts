@@ -1,11 +1,11 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { JpegSplitter } from '../jpeg/splitter.js';
-import { Backoff } from '../util/backoff.js';
 import { ffmpegV4l2Args } from './ffmpeg-args.js';
-import type { CameraSink, CameraSource } from './types.js';
+import { ReconnectingCamera, type Link, type ReconnectTiming } from './reconnecting.js';
 
-export interface V4l2CameraOptions {
+/** `stallTimeoutMs`: no frame for this long, ffmpeg is killed and started again. */
+export interface V4l2CameraOptions extends ReconnectTiming {
   /** Default /dev/video0. */
   device?: string;
   /** Capture size; the device's default when not given (both or neither). */
@@ -21,40 +21,27 @@ export interface V4l2CameraOptions {
   ffmpegPath?: string;
   /** Replaces the V4L2 input arguments, e.g. ['-rtsp_transport', 'tcp', '-i', 'rtsp://…']. */
   inputArgs?: readonly string[];
-  /** No frame for this long: ffmpeg is killed and started again. Default 5000 ms. */
-  stallTimeoutMs?: number;
-  retryMs?: number;
-  retryMaxMs?: number;
   maxFrameBytes?: number;
 }
 
 type Ffmpeg = ChildProcessByStdio<null, Readable, Readable>;
 
-interface Run {
+interface Run extends Link {
   child: Ffmpeg;
-  failed: boolean;
-  stallTimer?: NodeJS.Timeout;
   stderrTail: string;
   exited: Promise<void>;
 }
 
 /** A V4L2 device (USB webcam, CSI camera) through an ffmpeg child process writing MJPEG to stdout. */
-export class V4l2Camera implements CameraSource {
+export class V4l2Camera extends ReconnectingCamera<Run> {
   readonly kind = 'v4l2' as const;
   readonly description: string;
-  private readonly backoff: Backoff;
-  private run: Run | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private sink: CameraSink | undefined;
-  private stopped = true;
-  private starts = 0;
-  private lastError: string | undefined;
   private ffmpegMissingLogged = false;
 
   constructor(private readonly options: V4l2CameraOptions = {}) {
+    super(options, 'camera-stall');
     const o = options;
     this.description = o.inputArgs ? `ffmpeg ${o.inputArgs.join(' ')}` : `V4L2 ${o.device ?? '/dev/video0'}${o.width && o.height ? ` ${o.width}x${o.height}` : ''}${o.fps ? ` at ${o.fps} fps` : ''}`;
-    this.backoff = new Backoff(o.retryMs ?? 500, o.retryMaxMs ?? 10_000);
   }
 
   /** The ffmpeg arguments this camera runs. */
@@ -63,46 +50,24 @@ export class V4l2Camera implements CameraSource {
     return ffmpegV4l2Args({ device: o.device ?? '/dev/video0', width: o.width, height: o.height, fps: o.fps, inputFormat: o.inputFormat, qscale: o.qscale ?? 5, inputArgs: o.inputArgs });
   }
 
-  start(sink: CameraSink): void {
-    this.sink = sink;
-    this.stopped = false;
-    this.spawn();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-    const run = this.run;
-    this.run = undefined;
-    if (run) await this.kill(run);
-  }
-
   details(): Record<string, unknown> {
-    return { ffmpegStarts: this.starts, pid: this.run?.child.pid, lastError: this.lastError };
+    return { ffmpegStarts: this.opened, pid: this.link?.child.pid, lastError: this.lastError };
   }
 
-  private spawn(): void {
-    if (this.stopped) return;
-    const sink = this.sink!;
+  protected open(): Run {
+    const sink = this.sink;
     const ffmpeg = this.options.ffmpegPath ?? 'ffmpeg';
-    this.starts++;
     const child = spawn(ffmpeg, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
     const run: Run = {
       child,
-      failed: false,
+      ended: false,
       stderrTail: '',
       exited: new Promise((resolve) => child.once('close', () => resolve())),
     };
-    this.run = run;
-    this.armStall(run);
     const splitter = new JpegSplitter({
       maxFrameBytes: this.options.maxFrameBytes ?? 16 << 20,
       onFrame: (jpeg) => {
-        if (run.failed) return;
-        if (sink.jpeg(jpeg, this.description)) {
-          this.backoff.reset();
-          this.armStall(run);
-        }
+        if (!run.ended && sink.jpeg(jpeg, this.description)) this.good(run);
       },
       onGarbage: (bytes, reason) => sink.problem('ffmpeg-garbage', `ffmpeg output for ${this.description}: ${bytes ? `${bytes} bytes skipped, ` : ''}${reason}`),
     });
@@ -123,33 +88,11 @@ export class V4l2Camera implements CameraSource {
       const said = lastLine(run.stderrTail);
       this.fail(run, `ffmpeg for ${this.description} exited (${signal ?? `code ${code}`})${said ? `: ${said}` : ''}`);
     });
-  }
-
-  private armStall(run: Run): void {
-    clearTimeout(run.stallTimer);
-    const ms = this.options.stallTimeoutMs ?? 5000;
-    run.stallTimer = setTimeout(() => {
-      this.sink!.problem('camera-stall', `${this.description}: no frame for ${ms} ms`);
-      this.fail(run, `${this.description} stalled: no frame for ${ms} ms`);
-    }, ms);
-  }
-
-  private fail(run: Run, reason: string): void {
-    if (run.failed) return;
-    run.failed = true;
-    clearTimeout(run.stallTimer);
-    void this.kill(run);
-    if (this.stopped || this.run !== run) return;
-    this.run = undefined;
-    this.lastError = reason;
-    this.sink!.down(reason);
-    this.retryTimer = setTimeout(() => this.spawn(), this.backoff.next());
+    return run;
   }
 
   /** SIGTERM, then SIGKILL if ffmpeg has not gone within 2 s. */
-  private async kill(run: Run): Promise<void> {
-    run.failed = true;
-    clearTimeout(run.stallTimer);
+  protected async close(run: Run): Promise<void> {
     const child = run.child;
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     child.kill('SIGTERM');
