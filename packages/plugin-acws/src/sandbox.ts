@@ -1,9 +1,8 @@
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
-import dgram from 'node:dgram';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AcwsOptionsInput } from './options.js';
+import { portInUse } from './port-check.js';
 
 /**
  * The fake acServer shipped with the package (`fake/acServer.mjs`, beside src/ and dist/): prints
@@ -74,33 +73,32 @@ const DEFAULT_DRIVERS: SandboxDriver[] = [
   { name: '#5 Emil Eriksen', guid: '76561198000000005' },
 ];
 
-async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/*
+ * Below every OS's default ephemeral range (Linux 32768-60999, Windows and macOS 49152-65535): a
+ * port handed to listen(0) or to an outgoing connection (any client socket on the machine) can
+ * later make acServer's port "in use"; a port from here is taken only by what chose it on purpose.
+ */
+const SANDBOX_PORTS = { from: 20000, to: 32000 };
 
-async function udpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', () => {
-      s.close();
-      resolve(false);
-    });
-    s.bind(port, '0.0.0.0', () => s.close(() => resolve(true)));
-  });
+async function freeSandboxPort(taken: ReadonlySet<number>, udpToo = false): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = SANDBOX_PORTS.from + Math.floor(Math.random() * (SANDBOX_PORTS.to - SANDBOX_PORTS.from));
+    if (taken.has(port) || (await portInUse(port, 'tcp'))) continue;
+    if (!udpToo || !(await portInUse(port, 'udp'))) return port;
+  }
+  throw new Error(`no free port between ${SANDBOX_PORTS.from} and ${SANDBOX_PORTS.to} after 200 tries`);
 }
 
 /** Free ports for a sandbox (TCP and UDP free on the same number for the game port). */
 export async function pickSandboxPorts(): Promise<SandboxPorts> {
-  let game = await freeTcpPort();
-  for (let i = 0; i < 10 && !(await udpFree(game)); i++) game = await freeTcpPort();
-  return { game, http: await freeTcpPort(), stracker: await freeTcpPort() };
+  const taken = new Set<number>();
+  const pick = async (udpToo?: boolean) => {
+    const port = await freeSandboxPort(taken, udpToo);
+    taken.add(port);
+    return port;
+  };
+  const game = await pick(true);
+  return { game, http: await pick(), stracker: await pick() };
 }
 
 export interface RaceResultCar {
