@@ -242,11 +242,8 @@ export class Rf2BufferWriter {
     return encodeScoring(this.scoring, input);
   }
 
-  /** Zero-fills a payload as the plugin does at start-up, session start and shutdown. */
-  clear(type: ReadBuffer): void {
-    const b = this.image(type);
-    this.begin(type);
-    b.fill(0, VERSION.size);
-    this.end(type);
+  /** Zero-fills a payload (versions untouched), as the plugin does at start-up, session start and shutdown; returns the bytes it covers. */
+  clearPayload(type: ReadBuffer): number {
+    return this.image(type).fill(0, VERSION.size).length;
   }
 }

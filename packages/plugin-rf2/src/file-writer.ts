@@ -47,7 +47,7 @@ export class Rf2FileWriter {
       const file = this.paths[type];
       const temp = path.join(this.options.dir, `.${path.basename(file)}.${process.pid}.tmp`);
       const fd = fs.openSync(temp, 'w+');
-      const size = this.options.sizes?.[type] ?? BUFFERS[type].mappingBytes;
+      const size = this.sizeOf(type);
       const image = this.images.image(type);
       fs.writeSync(fd, image, 0, Math.min(size, image.length), 0);
       if (size > image.length) fs.ftruncateSync(fd, size);
@@ -61,11 +61,14 @@ export class Rf2FileWriter {
     return this.fds.Telemetry !== undefined;
   }
 
+  private sizeOf(type: ReadBuffer): number {
+    return this.options.sizes?.[type] ?? BUFFERS[type].mappingBytes;
+  }
+
   private store(type: ReadBuffer, from: number, to: number): void {
     const fd = this.fds[type];
     if (fd === undefined) throw new Error(`Rf2FileWriter: ${type} is not open (call open() first)`);
-    const size = this.options.sizes?.[type] ?? BUFFERS[type].mappingBytes;
-    const stop = Math.min(to, size);
+    const stop = Math.min(to, this.sizeOf(type));
     if (stop > from) fs.writeSync(fd, this.images.image(type), from, stop - from, from);
   }
 
@@ -73,22 +76,19 @@ export class Rf2FileWriter {
     this.store(type, 0, VERSION.size);
   }
 
+  /** One versioned update, each step stored as it happens: `fill` writes the image's payload and returns the bytes it covers. */
+  private write(type: ReadBuffer, fill: () => number): void {
+    this.beginWrite(type);
+    this.store(type, VERSION.size, fill());
+    this.endWrite(type);
+  }
+
   writeTelemetry(input: TelemetryInput): void {
-    this.images.begin('Telemetry');
-    this.storeVersions('Telemetry');
-    const len = this.images.writeTelemetryPayload(input);
-    this.store('Telemetry', VERSION.size, len);
-    this.images.end('Telemetry');
-    this.storeVersions('Telemetry');
+    this.write('Telemetry', () => this.images.writeTelemetryPayload(input));
   }
 
   writeScoring(input: ScoringInput): void {
-    this.images.begin('Scoring');
-    this.storeVersions('Scoring');
-    const len = this.images.writeScoringPayload(input);
-    this.store('Scoring', VERSION.size, len);
-    this.images.end('Scoring');
-    this.storeVersions('Scoring');
+    this.write('Scoring', () => this.images.writeScoringPayload(input));
   }
 
   /** Starts a write and leaves it open: the buffer reads as torn until `endWrite`. */
@@ -115,12 +115,7 @@ export class Rf2FileWriter {
 
   /** Zero-fills both payloads, as the plugin does at start-up, session start and shutdown. */
   clear(): void {
-    for (const type of TYPES) {
-      this.beginWrite(type);
-      this.images.image(type).fill(0, VERSION.size);
-      this.store(type, VERSION.size, BUFFERS[type].mappingBytes);
-      this.endWrite(type);
-    }
+    for (const type of TYPES) this.write(type, () => this.images.clearPayload(type));
   }
 
   private closeOne(type: ReadBuffer): void {

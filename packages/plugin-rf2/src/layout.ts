@@ -173,10 +173,6 @@ export interface VersionPair {
   end: number;
 }
 
-export function readVersions(buf: Buffer): VersionPair {
-  return { begin: buf.readUInt32LE(VERSION.begin), end: buf.readUInt32LE(VERSION.end) };
-}
-
 /** A raw `mNumVehicles` brought into 0..128, and whether it was out of range. */
 export interface VehicleCount {
   raw: number;
