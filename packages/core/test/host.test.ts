@@ -295,16 +295,28 @@ describe('test kit', () => {
     expect(existsSync(t.dir)).toBe(false);
   });
 
-  it('reads one metric series by labels', async () => {
-    const p = definePlugin({ name: 'bad', apiVersion: API_VERSION, apply(api) { api.addCommand({ verb: 'bad in', access: 'read', help: '', handler: () => { api.countBadInput('garbage'); api.countBadInput('garbage'); return null; } }); } });
-    const t = await createTestHost({ plugins: [p()] });
+  it('reads metrics summed over the given labels, and runs on the given clock', async () => {
+    const p = definePlugin({
+      name: 'bad',
+      apiVersion: API_VERSION,
+      apply(api) {
+        api.addCommand({ verb: 'bad in', args: [{ name: 'kind' }], access: 'read', help: '', handler: ({ args }) => { api.countBadInput(String(args.kind)); return api.clock.now(); } });
+      },
+    });
+    const t = await createTestHost({ plugins: [p()], clock: { now: () => 1234 } });
     try {
-      await t.dispatch('bad in');
+      expect(await t.dispatch('bad in garbage')).toBe(1234); // the test host's clock
+      await t.dispatch('bad in garbage');
       expect(await t.metric('acgateway_bad_input_total', { plugin: 'bad', kind: 'garbage' })).toBe(2);
       expect(await t.metric('acgateway_bad_input_total', { plugin: 'bad', kind: 'other' })).toBe(0);
+      await t.dispatch('bad in other');
+      expect(await t.metric('acgateway_bad_input_total', { plugin: 'bad' })).toBe(3); // summed over kinds
+      t.host.bus.publish('bad/x', 1);
+      expect(t.published('bad/x')[0]!.ts).toBe(1234);
       await expect(t.metric('nope_total')).rejects.toThrow(/no metric named nope_total/);
     } finally {
       await t.stop();
     }
   });
+
 });

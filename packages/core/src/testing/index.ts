@@ -10,6 +10,7 @@ import type { Message } from '../bus.js';
 import type { Caller } from '../commands/registry.js';
 import type { PluginEntry, UserConfig } from '../config/schema.js';
 import { compilePattern } from '../topics.js';
+import type { Clock } from '../tokens.js';
 
 export interface TestHostOptions {
   plugins?: PluginEntry[];
@@ -19,6 +20,8 @@ export interface TestHostOptions {
   configDir?: string;
   /** Print logs to stderr as well (debugging a test). */
   printLogs?: boolean;
+  /** The host's clock (message timestamps, `api.clock`). */
+  clock?: Clock;
 }
 
 export interface LogRecord {
@@ -38,7 +41,7 @@ export interface TestHost {
   published(pattern: string): Message[];
   /** Waits for a message matching the pattern (and predicate); looks at those already captured first. */
   waitFor<T = unknown>(pattern: string, predicate?: (m: Message<T>) => boolean, timeoutMs?: number): Promise<Message<T>>;
-  /** The value of one metric series (0 when it has no sample for those labels). */
+  /** The sum of a metric's series that carry these labels (one series when every label is given; 0 when none). */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Runs a command line as an admin caller (or the given one). */
   dispatch(line: string, caller?: Partial<Caller>): Promise<unknown>;
@@ -72,6 +75,7 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
   const host = new Host({
     config: { ...cfg, server: { port: 0, ...cfg.server }, plugins: options.plugins ?? [] },
     configDir: options.configDir,
+    clock: options.clock,
     logger,
   });
   const messages: Message[] = [];
@@ -111,8 +115,9 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
       const m = host.metrics.registry.getSingleMetric(name);
       if (!m) throw new Error(`no metric named ${name}`);
       const { values } = await m.get();
-      const hit = values.find((v) => Object.entries(labels).every(([k, val]) => String((v.labels as Record<string, unknown>)[k]) === val));
-      return hit ? Number(hit.value) : 0;
+      return values
+        .filter((v) => Object.entries(labels).every(([k, val]) => String((v.labels as Record<string, unknown>)[k]) === val))
+        .reduce((sum, v) => sum + Number(v.value), 0);
     },
     dispatch: (line, caller) => host.dispatch(line, { endpoint: 'test', role: 'admin', ...caller }),
     urls: { gateway: gw, health: `${httpBase}/health`, metrics: `${httpBase}/metrics`, endpoints: urls },
