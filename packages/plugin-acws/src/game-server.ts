@@ -1,13 +1,13 @@
 import { CommandError } from '@acgateway/core';
 import type { Logger } from '@acgateway/core';
+import { ControlledProcess } from './controlled-process.js';
 import type { AcwsEvents } from './events.js';
 import { AcServerLogParser, type LogEvent } from './formats/acserver-log.js';
 import { viewEntries } from './formats/entry-list.js';
 import { withoutAddress, type DriverInfo } from './formats/line-protocol.js';
 import { portsOf, type SessionView } from './formats/server-cfg.js';
 import type { Lobby } from './lobby.js';
-import { fileStamp, ManagedProcess, ProcessError, type ProcessSpec, type RunInfo } from './managed-process.js';
-import { Serial } from './mutex.js';
+import { fileStamp, type ProcessSpec, type RunInfo } from './managed-process.js';
 import { firstBusyPort } from './port-check.js';
 import type { ServerConfig } from './server-config.js';
 import type { ServerFiles } from './server-files.js';
@@ -26,19 +26,11 @@ export interface GameServerDeps {
 
 export type Role = 'admin' | 'read';
 
-/** Maps the process layer's refusals to command errors, keeping the original's texts. */
-export function processCommandError(err: unknown): unknown {
-  if (err instanceof ProcessError) return new CommandError(err.code, err.message, err.details);
-  return err;
-}
-
 /**
  * acServer: its process, what its log says (version, session, drivers, lobby), and the files a
  * start touches. Start, stop and restart run one at a time.
  */
-export class GameServer {
-  readonly process: ManagedProcess;
-  private readonly serial = new Serial();
+export class GameServer extends ControlledProcess<{ msg: string; 'AC Server': RunInfo; grid_applied: boolean }> {
   private parser = new AcServerLogParser();
   private version = 'n/a';
   private timestamp = 'n/a';
@@ -46,23 +38,13 @@ export class GameServer {
   private readonly drivers = new Map<string, DriverInfo>();
 
   constructor(private readonly deps: GameServerDeps) {
-    this.process = new ManagedProcess(deps.spec);
+    super('acServer', deps.spec, deps.events, deps.logger);
     this.process.on('line', (line) => this.onLine(line));
     this.process.on('overlong', (n) => deps.onBadInput('log-line-too-long', `acServer printed a line of ${n} characters; cut`));
-    this.process.on('exit', (exit) => {
-      this.resetRunState();
-      const what = exit.expected ? 'stopped' : 'crashed';
-      if (what === 'crashed') {
-        deps.logger.error({ code: exit.code, signal: exit.signal, lastLines: exit.lastLines }, 'acServer exited unexpectedly');
-      } else {
-        deps.logger.info({ code: exit.code, signal: exit.signal }, 'acServer stopped');
-      }
-      deps.events.emit('process', { who: 'acServer', what, run: this.process.info(), exit });
-    });
   }
 
-  get running(): boolean {
-    return this.process.state !== 'stopped';
+  protected override onExit(): void {
+    this.resetRunState();
   }
 
   private resetRunState(): void {
@@ -159,25 +141,7 @@ export class GameServer {
     };
   }
 
-  start(): Promise<{ msg: string; 'AC Server': RunInfo; grid_applied: boolean }> {
-    return this.serial.run(() => this.startNow());
-  }
-
-  stop(): Promise<{ msg: string; forced: boolean }> {
-    return this.serial.run(() => this.stopNow());
-  }
-
-  /** Stop (if running) and start again; the original's restart crashed the connection instead. */
-  restart(): Promise<{ msg: string; 'AC Server': RunInfo; grid_applied: boolean; was_running: boolean }> {
-    return this.serial.run(async () => {
-      const wasRunning = this.running;
-      if (wasRunning) await this.stopNow();
-      const started = await this.startNow();
-      return { ...started, msg: 'AC Server restarted', was_running: wasRunning };
-    });
-  }
-
-  private async startNow(): Promise<{ msg: string; 'AC Server': RunInfo; grid_applied: boolean }> {
+  protected async startNow(): Promise<{ msg: string; 'AC Server': RunInfo; grid_applied: boolean }> {
     // Checked before touching any file (the original swapped the grid in even when already running).
     if (this.running) throw new CommandError('ALREADY_RUNNING', 'start command ignored - AC Server already running');
     const fail = (err: unknown): never => {
@@ -201,31 +165,7 @@ export class GameServer {
     const { applied } = await this.deps.files.applySavedGrid().catch(fail);
     await this.deps.files.snapshotConfig(fileStamp(new Date())).catch(fail);
     this.resetRunState();
-    let run: RunInfo;
-    try {
-      run = await this.process.start();
-    } catch (err) {
-      throw processCommandError(err);
-    }
-    this.deps.logger.info({ pid: run.pid, cmd: run.cmd, log: run.log_file, gridApplied: applied }, 'acServer started');
-    this.deps.events.emit('process', { who: 'acServer', what: 'started', run });
+    const run = await this.spawn({ gridApplied: applied });
     return { msg: 'AC Server started', 'AC Server': run, grid_applied: applied };
-  }
-
-  private async stopNow(): Promise<{ msg: string; forced: boolean }> {
-    try {
-      const { forced } = await this.process.stop();
-      if (forced) this.deps.logger.warn(`acServer ignored SIGTERM for ${this.deps.spec.stopTimeoutMs} ms and was killed`);
-      return { msg: 'AC Server server stopped', forced };
-    } catch (err) {
-      throw processCommandError(err);
-    }
-  }
-
-  /** On host stop: end acServer if it runs (the gateway owns its children). */
-  async shutdown(): Promise<void> {
-    await this.serial.run(async () => {
-      if (this.running) await this.process.stop().catch(() => {});
-    });
   }
 }

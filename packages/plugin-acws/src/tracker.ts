@@ -4,9 +4,8 @@ import { CommandError } from '@acgateway/core';
 import type { Logger } from '@acgateway/core';
 import type { AcwsEvents } from './events.js';
 import { IniSyntaxError, parseAcIni } from './formats/ac-ini.js';
-import { processCommandError } from './game-server.js';
-import { ManagedProcess, type ProcessSpec, type RunInfo } from './managed-process.js';
-import { Serial } from './mutex.js';
+import { ControlledProcess } from './controlled-process.js';
+import type { ProcessSpec, RunInfo } from './managed-process.js';
 import { firstBusyPort } from './port-check.js';
 
 export interface TrackerDeps {
@@ -20,21 +19,9 @@ export interface TrackerDeps {
 }
 
 /** stracker (optional): start, stop, restart, status, and exit detection, as for acServer. */
-export class TrackerServer {
-  readonly process: ManagedProcess;
-  private readonly serial = new Serial();
-
+export class TrackerServer extends ControlledProcess<{ msg: string; stracker: RunInfo }> {
   constructor(private readonly deps: TrackerDeps) {
-    this.process = new ManagedProcess(deps.spec);
-    this.process.on('exit', (exit) => {
-      const what = exit.expected ? 'stopped' : 'crashed';
-      if (what === 'crashed') deps.logger.error({ code: exit.code, signal: exit.signal, lastLines: exit.lastLines }, 'stracker exited unexpectedly');
-      deps.events.emit('process', { who: 'stracker', what, run: this.process.info(), exit });
-    });
-  }
-
-  get running(): boolean {
-    return this.process.state !== 'stopped';
+    super('stracker', deps.spec, deps.events, deps.logger);
   }
 
   status(): { msg: string; stracker?: RunInfo } {
@@ -65,52 +52,14 @@ export class TrackerServer {
     }
   }
 
-  private async startNow(): Promise<{ msg: string; stracker: RunInfo }> {
+  protected async startNow(): Promise<{ msg: string; stracker: RunInfo }> {
     if (this.running) throw new CommandError('ALREADY_RUNNING', 'start command ignored - stracker already running');
     const port = await this.listeningPort();
     if (this.deps.checkPorts) {
       const busy = await firstBusyPort([{ port, protocol: 'tcp', what: 'listening_port' }]);
       if (busy) throw new CommandError('PORT_IN_USE', `start command failed - stracker ${busy} is already in use`);
     }
-    let run: RunInfo;
-    try {
-      run = await this.process.start();
-    } catch (err) {
-      throw processCommandError(err);
-    }
-    this.deps.logger.info({ pid: run.pid, cmd: run.cmd, log: run.log_file }, 'stracker started');
-    this.deps.events.emit('process', { who: 'stracker', what: 'started', run });
+    const run = await this.spawn();
     return { msg: 'Stracker started', stracker: run };
-  }
-
-  private async stopNow(): Promise<{ msg: string; forced: boolean }> {
-    try {
-      const { forced } = await this.process.stop();
-      return { msg: 'Stracker server stopped', forced };
-    } catch (err) {
-      throw processCommandError(err);
-    }
-  }
-
-  start() {
-    return this.serial.run(() => this.startNow());
-  }
-
-  stop() {
-    return this.serial.run(() => this.stopNow());
-  }
-
-  restart() {
-    return this.serial.run(async () => {
-      const wasRunning = this.running;
-      if (wasRunning) await this.stopNow();
-      return { ...(await this.startNow()), msg: 'Stracker restarted', was_running: wasRunning };
-    });
-  }
-
-  async shutdown(): Promise<void> {
-    await this.serial.run(async () => {
-      if (this.running) await this.process.stop().catch(() => {});
-    });
   }
 }
