@@ -28,9 +28,8 @@ export class TestPatternCamera implements CameraSource {
   }
 
   start(sink: CameraSink): void {
-    this.image ??= new TestPatternImage({ width: this.options.width ?? 320, height: this.options.height ?? 180, quality: this.options.quality ?? 85 });
     const now = this.options.now ?? Date.now;
-    const image = this.image;
+    const image = this.picture();
     const emit = () => sink.jpeg(image.render(this.seq++, now()), 'test pattern');
     emit();
     this.stopTicker = startTicker(this.options.fps ?? 10, emit);
@@ -43,11 +42,16 @@ export class TestPatternCamera implements CameraSource {
 
   /** One frame, without starting: for a snapshot or a fixture. */
   frame(seq = 0, at = Date.now()): Buffer {
-    this.image ??= new TestPatternImage({ width: this.options.width ?? 320, height: this.options.height ?? 180, quality: this.options.quality ?? 85 });
-    return this.image.render(seq, at);
+    return this.picture().render(seq, at);
   }
 
   details(): Record<string, unknown> {
     return { rendered: this.seq };
+  }
+
+  /** Built on first use: it encodes its tiles up front. */
+  private picture(): TestPatternImage {
+    this.image ??= new TestPatternImage({ width: this.options.width ?? 320, height: this.options.height ?? 180, quality: this.options.quality ?? 85 });
+    return this.image;
   }
 }

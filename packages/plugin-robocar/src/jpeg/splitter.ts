@@ -26,9 +26,7 @@ export class JpegSplitter {
   /** Where parsing continues in `buf`. */
   private pos = 0;
   private readonly maxFrameBytes: number;
-  framesOut = 0;
   garbageBytes = 0;
-  abandoned = 0;
 
   constructor(private readonly options: JpegSplitterOptions) {
     this.maxFrameBytes = options.maxFrameBytes ?? 16 << 20;
@@ -51,13 +49,6 @@ export class JpegSplitter {
     return this.buf.length;
   }
 
-  reset(): void {
-    this.buf = Buffer.alloc(0);
-    this.state = 'seek';
-    this.start = 0;
-    this.pos = 0;
-  }
-
   private garbage(bytes: number, reason: string): void {
     if (bytes <= 0) return;
     this.garbageBytes += bytes;
@@ -66,7 +57,6 @@ export class JpegSplitter {
 
   /** Drops the frame in progress and looks for the next SOI after its first byte (its bytes are reported as they are skipped). */
   private abandon(reason: string): void {
-    this.abandoned++;
     this.options.onGarbage?.(0, reason);
     this.pos = this.start + 1;
     this.state = 'seek';
@@ -162,7 +152,6 @@ export class JpegSplitter {
     this.pos = end;
     this.start = end;
     this.state = 'seek';
-    this.framesOut++;
     // A copy, so the frame does not pin the (possibly large) buffer it was cut from.
     this.options.onFrame(Buffer.from(frame));
   }

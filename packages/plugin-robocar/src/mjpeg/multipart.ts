@@ -47,9 +47,6 @@ export class MultipartParser {
   private searchFrom = 0;
   private readonly maxPartBytes: number;
   private readonly maxHeaderBytes: number;
-  partsOut = 0;
-  /** Bytes skipped outside parts (preamble, epilogue, transport padding). */
-  skippedBytes = 0;
 
   constructor(options: MultipartParserOptions = {}) {
     this.maxPartBytes = options.maxPartBytes ?? 8 << 20;
@@ -78,11 +75,6 @@ export class MultipartParser {
     return parts;
   }
 
-  /** Bytes held for a part not yet complete. */
-  get pending(): number {
-    return this.buf.length;
-  }
-
   private consume(n: number): void {
     this.buf = this.buf.subarray(n);
     this.searchFrom = 0;
@@ -107,7 +99,6 @@ export class MultipartParser {
       this.searchFrom = at;
       return false;
     }
-    this.skippedBytes += at;
     this.consume(eol + 1);
     this.state = 'headers';
     this.headers = {};
@@ -193,7 +184,6 @@ export class MultipartParser {
       this.consume(at);
     }
     this.state = 'delimiter';
-    this.partsOut++;
     return { headers: this.headers, body };
   }
 }
