@@ -5,7 +5,7 @@ import type { AcwsEvents } from './events.js';
 import { AcServerLogParser, type LogEvent } from './formats/acserver-log.js';
 import { viewEntries } from './formats/entry-list.js';
 import { withoutAddress, type DriverInfo } from './formats/line-protocol.js';
-import { portsOf, type SessionView } from './formats/server-cfg.js';
+import { portsOf, type ServerCfgView, type SessionView } from './formats/server-cfg.js';
 import type { Lobby } from './lobby.js';
 import { fileStamp, type ProcessSpec, type RunInfo } from './managed-process.js';
 import { firstBusyPort } from './port-check.js';
@@ -106,8 +106,8 @@ export class GameServer extends ControlledProcess<{ msg: string; 'AC Server': Ru
     return out;
   }
 
-  async sessionsView(): Promise<Record<string, SessionView>> {
-    const { view } = await this.deps.config.current();
+  async sessionsView(view?: ServerCfgView): Promise<Record<string, SessionView>> {
+    view ??= (await this.deps.config.current()).view;
     for (const s of Object.values(view.sessions)) s.active = this.running && s.type === this.activeSession;
     return view.sessions;
   }
@@ -116,7 +116,7 @@ export class GameServer extends ControlledProcess<{ msg: string; 'AC Server': Ru
   async info(role: Role): Promise<Record<string, unknown>> {
     const { view } = await this.deps.config.current();
     const entries = await this.deps.files.readEntryList().then((f) => viewEntries(f.entries));
-    const sessions = await this.sessionsView();
+    const sessions = await this.sessionsView(view);
     return {
       ...(role === 'admin' ? { directory: this.deps.files.root } : {}),
       child_ini_file: 'cfg/server_cfg.ini',
