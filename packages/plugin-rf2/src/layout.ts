@@ -218,11 +218,16 @@ function viewOf(buf: Buffer): DataView {
   return v;
 }
 
-/**
- * What a consistent copy of each buffer needs: its size, how much to read live first (versions and
- * vehicle count), and how many bytes that head says hold data.
- */
-export const COPY_LAYOUTS: Record<ReadBuffer, { mappingBytes: number; headBytes: number; liveBytes(head: Buffer): number }> = {
+/** What a consistent copy of a buffer needs to know of its layout. */
+export interface SnapshotLayout {
+  mappingBytes: number;
+  /** Live bytes to read first: the version block and the vehicle count. */
+  headBytes: number;
+  /** Bytes from offset 0 holding the data the head announces (header + mNumVehicles records). */
+  liveBytes(head: Buffer): number;
+}
+
+export const COPY_LAYOUTS: Record<ReadBuffer, SnapshotLayout> = {
   Telemetry: { mappingBytes: TELEMETRY.mappingBytes, headBytes: TELEMETRY.headBytes, liveBytes: (h) => telemetryLiveBytes(telemetryVehicleCount(h).count) },
   Scoring: { mappingBytes: SCORING.mappingBytes, headBytes: SCORING.headBytes, liveBytes: (h) => scoringLiveBytes(scoringVehicleCount(h).count) },
 };

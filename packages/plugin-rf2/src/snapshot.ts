@@ -3,18 +3,11 @@
  * Begin/End must be equal before the copy, equal inside the copy, and unchanged after it. Anything
  * else is a torn copy: retried a few times, counted, and never handed on.
  */
-import { VERSION, type VersionPair } from './layout.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { VERSION, type SnapshotLayout, type VersionPair } from './layout.js';
 import type { MappedRegion } from './readers/types.js';
 
 export type TakeResult = 'fresh' | 'unchanged' | 'torn' | 'failed';
-
-export interface SnapshotLayout {
-  mappingBytes: number;
-  /** Live bytes to read first: the version block and the vehicle count. */
-  headBytes: number;
-  /** Bytes from offset 0 holding the data the head announces (header + mNumVehicles records). */
-  liveBytes(head: Buffer): number;
-}
 
 export interface SnapshotOptions {
   /** Extra attempts after a torn copy within one take (default 3). */
@@ -33,8 +26,6 @@ export interface SnapshotStats {
   /** Short reads (file shrank under us). */
   failed: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class ConsistentCopy {
   /** The last consistent copy, valid in [0, length); a torn copy never lands here. */
