@@ -56,7 +56,7 @@ export const rf2 = definePlugin({
         publish: (topic, data, o) => void api.publish(topic, data, o),
         countBadInput: (kind) => api.countBadInput(kind),
         now: () => api.clock.now(),
-        onTorn: (buffer) => torn.labels(buffer).inc(),
+        onTorn: (buffer, copies) => torn.labels(buffer).inc(copies),
         hasSubscribers: (topic) => api.bus.hasSubscribers(topic),
       },
       { pollHz: options.pollHz, scoringHz: options.scoringHz, vehiclesHz: options.vehiclesHz, pedals: options.feed.pedals },

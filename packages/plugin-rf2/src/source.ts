@@ -43,8 +43,8 @@ export interface Rf2SourceDeps {
   publish(topic: string, data: unknown, options?: { retain?: boolean }): void;
   countBadInput(kind: string): void;
   now(): number;
-  /** Told of every torn copy, per buffer (a metric). */
-  onTorn?(buffer: ReadBuffer): void;
+  /** Told how many torn copies a take of a buffer met (a metric). */
+  onTorn?(buffer: ReadBuffer, copies: number): void;
   /** Whether anyone listens on a topic: rf2/vehicles (every car decoded) is skipped when nobody does. */
   hasSubscribers?(topic: string): boolean;
 }
@@ -257,7 +257,8 @@ export class Rf2Source implements Source {
     if (!slot.region) return 'failed';
     const before = slot.copy.stats.tornCopies;
     const r = await slot.copy.take(slot.region);
-    for (let i = before; i < slot.copy.stats.tornCopies; i++) this.deps.onTorn?.(slot.buffer);
+    const torn = slot.copy.stats.tornCopies - before;
+    if (torn > 0) this.deps.onTorn?.(slot.buffer, torn);
     if (r === 'fresh') slot.lastChange = now;
     else if (r === 'torn') {
       this.deps.countBadInput('torn_buffer');
