@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { createTestHost, tempDir } from '@acgateway/core/testing';
+import acws, { fakeAcServerPath } from '@acgateway/plugin-acws';
 import { isError, isMsg, startRig, type Rig } from './helpers.js';
 
 let rig: Rig | undefined;
@@ -181,6 +183,32 @@ describe('acServer process management', () => {
       expect(r.error.msg).toBe(`start command failed - TCP_PORT port ${rig.sandbox.ports.game} (TCP) of cfg/server_cfg.ini is already in use: another acServer running?`);
     } finally {
       blocker.close();
+    }
+  });
+
+  it('takes the executable and its arguments for this OS, else "default"; neither is a config error', async () => {
+    const platform = process.platform as 'win32' | 'linux' | 'darwin';
+    const others = (['win32', 'linux', 'darwin'] as const).filter((p) => p !== platform);
+    rig = await startRig({
+      plugin: {
+        acServer: {
+          command: { ...Object.fromEntries(others.map((p) => [p, './not-this-os'])), [platform]: process.execPath, default: './not-the-default' },
+          args: { default: [fakeAcServerPath, '--no-lobby'] },
+        },
+      },
+    });
+    const c = await rig.line();
+    const start = await c.cmd('server start', (m) => started(m) || isError(m));
+    expect(start.data['AC Server'].cmd).toEqual([process.execPath, fakeAcServerPath, '--no-lobby']);
+    await rig.stop();
+    rig = undefined;
+
+    const { dir, remove } = await tempDir('acws-os-');
+    try {
+      const command = Object.fromEntries(others.map((p) => [p, 'acServer']));
+      await expect(createTestHost({ plugins: [acws({ root: dir, acws: { port: 0 }, acServer: { command } })] })).rejects.toThrow(`acServer.command has no entry for ${platform} and no "default"`);
+    } finally {
+      await remove();
     }
   });
 
