@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Rf2BufferWriter, type ScoringInput, type TelemetryInput } from './encode.js';
-import { BUFFERS, VERSION, mappingName, type ReadBuffer } from './layout.js';
+import { BUFFERS, READ_BUFFERS, VERSION, mappingName, type ReadBuffer } from './layout.js';
 
 export interface Rf2FileWriterOptions {
   /** Folder of the files (a temp folder in tests and the demo; /dev/shm would stand in for rF2). */
@@ -18,8 +18,6 @@ export interface Rf2FileWriterOptions {
   /** File sizes other than the layout's (bad-input fixtures: shorter files). */
   sizes?: Partial<Record<ReadBuffer, number>>;
 }
-
-const TYPES: readonly ReadBuffer[] = ['Telemetry', 'Scoring'];
 
 export class Rf2FileWriter {
   readonly images: Rf2BufferWriter;
@@ -42,7 +40,7 @@ export class Rf2FileWriter {
    */
   open(): this {
     fs.mkdirSync(this.options.dir, { recursive: true });
-    for (const type of TYPES) {
+    for (const type of READ_BUFFERS) {
       this.closeOne(type);
       const file = this.paths[type];
       const temp = path.join(this.options.dir, `.${path.basename(file)}.${process.pid}.tmp`);
@@ -115,7 +113,7 @@ export class Rf2FileWriter {
 
   /** Zero-fills both payloads, as the plugin does at start-up, session start and shutdown. */
   clear(): void {
-    for (const type of TYPES) this.write(type, () => this.images.clearPayload(type));
+    for (const type of READ_BUFFERS) this.write(type, () => this.images.clearPayload(type));
   }
 
   private closeOne(type: ReadBuffer): void {
@@ -125,12 +123,12 @@ export class Rf2FileWriter {
   }
 
   close(): void {
-    for (const type of TYPES) this.closeOne(type);
+    for (const type of READ_BUFFERS) this.closeOne(type);
   }
 
   /** Closes and deletes the files (rF2 gone). */
   remove(): void {
     this.close();
-    for (const type of TYPES) fs.rmSync(this.paths[type], { force: true });
+    for (const type of READ_BUFFERS) fs.rmSync(this.paths[type], { force: true });
   }
 }

@@ -28,8 +28,9 @@ export const BUFFERS = {
 
 export type BufferType = keyof typeof BUFFERS;
 
-/** The buffers this package reads. */
-export type ReadBuffer = 'Telemetry' | 'Scoring';
+/** The buffers this package reads (and its writer writes). */
+export const READ_BUFFERS = ['Telemetry', 'Scoring'] as const;
+export type ReadBuffer = (typeof READ_BUFFERS)[number];
 
 /**
  * `$rFactor2SMMP_<Type>$`, plus the dedicated server's process id as suffix when given

@@ -6,6 +6,7 @@ import type { ComponentStatus, Logger, Source } from '@acgateway/core';
 import { RateLimitedLog } from '@acgateway/core';
 import {
   COPY_LAYOUTS,
+  READ_BUFFERS,
   decodeScoring,
   decodeTelemetryVehicle,
   newDecodeStats,
@@ -54,7 +55,6 @@ export interface PlayerState {
   telemetry: TelemetryVehicle;
 }
 
-const BUFFER_NAMES: readonly ReadBuffer[] = ['Telemetry', 'Scoring'];
 const SCORING_POLL_HZ = 10;
 
 interface Slot {
@@ -116,7 +116,7 @@ export class Rf2Source implements Source {
     this.timer = undefined;
     // A poll may be waiting between retries of a torn copy: it finishes on open regions, then they close.
     await this.polling;
-    for (const b of BUFFER_NAMES) this.closeSlot(this.slots[b]);
+    for (const b of READ_BUFFERS) this.closeSlot(this.slots[b]);
     this.player = undefined;
   }
 
@@ -329,7 +329,7 @@ export class Rf2Source implements Source {
   }
 
   private computeOpenState(): StatusMessage | undefined {
-    const missing = BUFFER_NAMES.map((b) => this.slots[b]).filter((s) => !s.region);
+    const missing = READ_BUFFERS.map((b) => this.slots[b]).filter((s) => !s.region);
     if (missing.length === 0) return undefined;
     const why = missing.map((s) => s.openFailure ?? `${this.deps.opener.describe(s.buffer)} not opened yet`).join('; ');
     return this.makeStatus('not_running', `rF2 (or its shared memory plugin) is not running: ${why}`);
