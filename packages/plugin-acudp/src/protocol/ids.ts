@@ -63,51 +63,23 @@ export const NO_TIME = 999_999_999;
 /** Longest wide string the one-byte length allows, in code points. */
 export const MAX_STRING_CHARS = 255;
 
-/** The event names used for topics and client events, by message id. */
-export const EVENT_NAME_BY_ID = {
-  50: 'new_session',
-  51: 'new_connection',
-  52: 'connection_closed',
-  53: 'car_update',
-  54: 'car_info',
-  55: 'end_session',
-  56: 'version',
-  57: 'chat',
-  58: 'client_loaded',
-  59: 'session_info',
-  // "error" would collide with EventEmitter's special event and with errors of the plugin itself.
-  60: 'server_error',
-  73: 'lap_completed',
-  130: 'client_event',
-} as const satisfies Record<MessageId, string>;
+type MessageKey = keyof typeof MessageId;
 
-export type EventName = (typeof EVENT_NAME_BY_ID)[MessageId];
+/**
+ * An event's name (topics, client events) is its message key in lower case, except ERROR:
+ * "error" would collide with EventEmitter's special event and with errors of the plugin itself.
+ */
+export type EventName = Lowercase<Exclude<MessageKey, 'ERROR'>> | 'server_error';
+
+/** acudpclient's constant names (`ACSP_LAP_COMPLETED`), used for `on_<NAME>` subscriber methods. */
+export type AcspName = `ACSP_${MessageKey}`;
+
+const MESSAGES = Object.entries(MessageId) as Array<[MessageKey, MessageId]>;
+
+export const EVENT_NAME_BY_ID = Object.fromEntries(
+  MESSAGES.map(([key, id]) => [id, key === 'ERROR' ? 'server_error' : key.toLowerCase()]),
+) as Readonly<Record<MessageId, EventName>>;
 
 export const EVENT_NAMES: readonly EventName[] = Object.values(EVENT_NAME_BY_ID);
 
-/** acudpclient's constant names (`ACSP_LAP_COMPLETED`), used for `on_<NAME>` subscriber methods. */
-export const ACSP_NAME_BY_ID = {
-  50: 'ACSP_NEW_SESSION',
-  51: 'ACSP_NEW_CONNECTION',
-  52: 'ACSP_CONNECTION_CLOSED',
-  53: 'ACSP_CAR_UPDATE',
-  54: 'ACSP_CAR_INFO',
-  55: 'ACSP_END_SESSION',
-  56: 'ACSP_VERSION',
-  57: 'ACSP_CHAT',
-  58: 'ACSP_CLIENT_LOADED',
-  59: 'ACSP_SESSION_INFO',
-  60: 'ACSP_ERROR',
-  73: 'ACSP_LAP_COMPLETED',
-  130: 'ACSP_CLIENT_EVENT',
-} as const satisfies Record<MessageId, string>;
-
-export type AcspName = (typeof ACSP_NAME_BY_ID)[MessageId];
-
-export function isMessageId(id: number): id is MessageId {
-  return Object.prototype.hasOwnProperty.call(EVENT_NAME_BY_ID, id);
-}
-
-export function isCommandId(id: number): id is CommandId {
-  return id >= 200 && id <= 209;
-}
+export const ACSP_NAME_BY_ID = Object.fromEntries(MESSAGES.map(([key, id]) => [id, `ACSP_${key}`])) as Readonly<Record<MessageId, AcspName>>;

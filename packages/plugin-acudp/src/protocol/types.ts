@@ -1,4 +1,4 @@
-import type { ClientEventType, CommandId, EventName } from './ids.js';
+import type { ClientEventType, EventName } from './ids.js';
 
 export interface Vec3 {
   x: number;
@@ -161,6 +161,11 @@ export type AcspEvent =
  */
 export type EventOf<N extends EventName> = AcspEvent extends infer E ? (E extends { type: infer T } ? (N extends T ? E & { type: N } : never) : never) : never;
 
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/** Compile-time: the events' `type`s are exactly the names derived from the message ids. */
+export type EventNamesMatchIds = Assert<Same<EventName, AcspEvent['type']>>;
+
 export type DecodeErrorReason =
   /** Zero bytes: no id at all. */
   | 'empty'
@@ -250,16 +255,3 @@ export type AcspCommand =
   | AdminCommand;
 
 export type CommandName = AcspCommand['type'];
-
-export const COMMAND_ID_BY_NAME = {
-  realtimepos_interval: 200,
-  get_car_info: 201,
-  send_chat: 202,
-  broadcast_chat: 203,
-  get_session_info: 204,
-  set_session_info: 205,
-  kick_user: 206,
-  next_session: 207,
-  restart_session: 208,
-  admin_command: 209,
-} as const satisfies Record<CommandName, CommandId>;
