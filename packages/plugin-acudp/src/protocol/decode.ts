@@ -1,5 +1,5 @@
 import { ACSP_NAME_BY_ID, ClientEventType, MessageId, NO_CAR } from './ids.js';
-import { DecodeFailure, Reader } from './reader.js';
+import { asBuffer, Reader } from './reader.js';
 import type {
   AcspEvent,
   CarInfoEvent,
@@ -20,10 +20,6 @@ const reader = new Reader();
  * concatenated capture). Only then can the AssettoServer string variants be told apart.
  */
 let exactEnd = false;
-
-function asBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
 
 /**
  * Decodes one datagram: exactly one server->plugin message. `length` in the result may be less
@@ -51,18 +47,11 @@ function decodeAt(buf: Buffer, start: number, end: number): DecodeResult<AcspEve
     return { ok: false, error: { id, offset: 0, reason: 'unknown_id', message: `unknown message id ${id}: not a server-to-plugin message of protocol 4` } };
   }
   reader.reset(buf, start, end, id, name);
-  try {
-    const value = readBody(reader, id);
-    return { ok: true, value, length: reader.pos - start };
-  } catch (err) {
-    if (err instanceof DecodeFailure) return { ok: false, error: err.error };
-    // A bug of ours, not bad input: still returned, never thrown into a socket loop.
-    return { ok: false, error: { id, offset: reader.pos - start, reason: 'truncated', message: `internal decoder error: ${String(err)}` } };
-  }
+  return reader.read(readBody);
 }
 
-function readBody(r: Reader, id: number): AcspEvent {
-  switch (id) {
+function readBody(r: Reader): AcspEvent {
+  switch (r.id) {
     case MessageId.NEW_SESSION:
       return readSessionInfo(r, 'new_session');
     case MessageId.SESSION_INFO:
@@ -90,7 +79,7 @@ function readBody(r: Reader, id: number): AcspEvent {
     case MessageId.CLIENT_EVENT:
       return readClientEvent(r);
     default:
-      throw r.fail('unknown_id', `unknown message id ${id}`, r.start);
+      throw r.fail('unknown_id', `unknown message id ${r.id}`, r.start);
   }
 }
 

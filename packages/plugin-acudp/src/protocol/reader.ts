@@ -1,14 +1,19 @@
-import type { DecodeError, DecodeErrorReason, Vec3 } from './types.js';
+import type { DecodeError, DecodeErrorReason, DecodeResult, Vec3 } from './types.js';
 
 /**
  * Thrown (as a plain object, no stack capture) by the reader when a message is malformed and caught
- * by `decodeMessage`, which turns it into a result: callers never see an exception.
+ * by `Reader.read`, which turns it into a result: callers never see an exception.
  */
 export class DecodeFailure {
   constructor(readonly error: DecodeError) {}
 }
 
 const REPLACEMENT = 0xfffd;
+
+/** A Buffer view of bytes (no copy). */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
 
 /**
  * Little-endian cursor over one message. One instance is reused for every decode (decoding is
@@ -32,6 +37,18 @@ export class Reader {
     this.end = end;
     this.id = id;
     this.name = name;
+  }
+
+  /** Reads one message's layout from where `reset` put the reader; a malformed message becomes an error result. */
+  read<T>(layout: (r: Reader) => T): DecodeResult<T> {
+    try {
+      const value = layout(this);
+      return { ok: true, value, length: this.pos - this.start };
+    } catch (err) {
+      if (err instanceof DecodeFailure) return { ok: false, error: err.error };
+      // A bug of ours, not bad input: still returned, never thrown into a socket loop.
+      return { ok: false, error: { id: this.id, offset: this.pos - this.start, reason: 'truncated', message: `internal decoder error: ${String(err)}` } };
+    }
   }
 
   fail(reason: DecodeErrorReason, message: string, at = this.pos): DecodeFailure {

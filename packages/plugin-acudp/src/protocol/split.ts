@@ -1,4 +1,5 @@
 import { decodeMessageAt } from './decode.js';
+import { asBuffer } from './reader.js';
 import type { AcspEvent, DecodeError } from './types.js';
 
 export interface CapturedMessage {
@@ -24,7 +25,7 @@ export interface CaptureSplit {
  * messages by parsing each layout.
  */
 export function splitCapture(data: Uint8Array): CaptureSplit {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const buf = asBuffer(data);
   const messages: CapturedMessage[] = [];
   let offset = 0;
   while (offset < buf.length) {
