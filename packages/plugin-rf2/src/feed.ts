@@ -29,20 +29,24 @@ export function createFeedEndpoint(api: PluginApi, options: FeedOptions, source:
   let timer: NodeJS.Timeout | undefined;
   let lastState: string | undefined;
 
-  const send = (ws: WebSocket, frame: Buffer): void => {
-    if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > MAX_BUFFERED) {
-      skipped.inc();
-      return;
-    }
-    // A Buffer sent with binary:false goes out as a text frame, serialized once for every client.
-    ws.send(frame, { binary: false });
-    sent.inc();
-  };
+  /** One serialization for every client; the metrics are counted once per tick, not once per client. */
+  const frameOf = (player: PlayerState): Buffer => Buffer.from(JSON.stringify(player.feed));
 
-  const current = (): Buffer | undefined => {
-    const player = source.currentPlayer();
-    return player ? Buffer.from(JSON.stringify(player.feed)) : undefined;
+  const broadcast = (clients: Iterable<WebSocket>, frame: Buffer): void => {
+    let delivered = 0;
+    let late = 0;
+    for (const ws of clients) {
+      if (ws.readyState !== ws.OPEN) continue;
+      if (ws.bufferedAmount > MAX_BUFFERED) {
+        late++;
+        continue;
+      }
+      // A Buffer sent with binary:false goes out as a text frame.
+      ws.send(frame, { binary: false });
+      delivered++;
+    }
+    if (delivered) sent.inc(delivered);
+    if (late) skipped.inc(late);
   };
 
   const endpoint = api.endpoints.ws({
@@ -52,8 +56,8 @@ export function createFeedEndpoint(api: PluginApi, options: FeedOptions, source:
     path: '/',
     // The seed sends the first message as soon as a client connects.
     onConnection: (ws) => {
-      const frame = current();
-      if (frame) send(ws, frame);
+      const player = source.currentPlayer();
+      if (player) broadcast([ws], frameOf(player));
     },
   });
 
@@ -67,8 +71,7 @@ export function createFeedEndpoint(api: PluginApi, options: FeedOptions, source:
       else api.logger.info({ clients: endpoint.clients(), state, reason: status.reason }, 'rF2 feed: no player data to send; clients stay connected');
     }
     if (!player || endpoint.wss.clients.size === 0) return;
-    const frame = Buffer.from(JSON.stringify(player.feed));
-    for (const ws of endpoint.wss.clients) send(ws, frame);
+    broadcast(endpoint.wss.clients, frameOf(player));
   };
 
   return {

@@ -71,6 +71,11 @@ describe('rF2 JSON feed', () => {
       expect(c.texts.length).toBeGreaterThanOrEqual(2);
       expect(c.texts.length).toBeLessThanOrEqual(4);
     }
+    const received = clients.reduce((n, c) => n + c.texts.length, 0);
+    const counted = await h.metric('acgateway_rf2_feed_messages_total');
+    // Every message sent is counted; at most one tick may still be on its way to the clients.
+    expect(counted).toBeGreaterThanOrEqual(received);
+    expect(counted).toBeLessThanOrEqual(received + clients.length);
     const parsed = JSON.parse(clients[0]!.texts[0]!);
     expect(Object.keys(parsed)).toEqual(['driverName', 'vehicleName', 'place', 'gear', 'brake', 'throttle']);
   });
