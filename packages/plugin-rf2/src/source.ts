@@ -16,6 +16,7 @@ import {
   type ReadBuffer,
   type ScoringFrame,
   type TelemetryVehicle,
+  type VehicleScoring,
   type VehicleCount,
 } from './layout.js';
 import { feedMessage, type FeedMessage, type Pedals, type ScoringMessage, type StatusMessage, type StatusState, type VehicleEntry, type VehiclesMessage } from './messages.js';
@@ -85,7 +86,7 @@ export class Rf2Source implements Source {
   private readonly stats: DecodeStats = newDecodeStats();
   private ticks = 0;
   /** Scoring facts by mID, joined into rf2/vehicles. */
-  private readonly scoringById = new Map<number, { driverName: string; place: number; isPlayer: boolean }>();
+  private readonly scoringById = new Map<number, VehicleScoring>();
 
   constructor(private readonly deps: Rf2SourceDeps, private readonly options: Rf2SourceOptions) {
     const slot = (buffer: ReadBuffer): Slot => ({
@@ -300,7 +301,7 @@ export class Rf2Source implements Source {
     this.checkFloats(before, 'scoring');
     this.scoringById.clear();
     for (const v of this.scoring.vehicles) {
-      if (!this.scoringById.has(v.id)) this.scoringById.set(v.id, { driverName: v.driverName, place: v.place, isPlayer: v.isPlayer });
+      if (!this.scoringById.has(v.id)) this.scoringById.set(v.id, v);
     }
     this.scoringPending = true;
   }
