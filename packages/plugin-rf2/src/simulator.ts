@@ -66,6 +66,7 @@ export interface SimulatorCarState {
 export class Rf2Simulator {
   readonly track = new SimTrack();
   readonly writer: Rf2FileWriter;
+  /** In ascending mID, the order telemetry lists them in. */
   private readonly cars: Car[];
   private readonly hz: number;
   private readonly scoringHz: number;
@@ -176,7 +177,7 @@ export class Rf2Simulator {
 
   private writeFrame(force: boolean): void {
     const trackName = this.options.trackName ?? 'Sim Ring';
-    const vehicles: TelemetryVehicleInput[] = [...this.cars].sort((a, b) => a.id - b.id).map((c) => this.telemetryOf(c, trackName));
+    const vehicles: TelemetryVehicleInput[] = this.cars.map((c) => this.telemetryOf(c, trackName));
     this.writer.writeTelemetry({ vehicles });
     const now = this.elapsed * 1000;
     if (force || now - this.lastScoring >= 1000 / this.scoringHz) {
@@ -231,8 +232,7 @@ export class Rf2Simulator {
     const place = new Map(order.map((c, i) => [c.id, i + 1]));
     const third = this.track.length / 3;
     // Scoring lists the cars in ascending mID rotated by one: no car has the same index as in telemetry.
-    const ascending = [...this.cars].sort((a, b) => a.id - b.id);
-    const vehicles: VehicleScoringInput[] = [...ascending.slice(1), ...ascending.slice(0, 1)].map((c) => {
+    const vehicles: VehicleScoringInput[] = [...this.cars.slice(1), ...this.cars.slice(0, 1)].map((c) => {
       const lapDist = wrap(c.distance, this.track.length);
       return {
         id: c.id,
