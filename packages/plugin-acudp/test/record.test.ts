@@ -1,4 +1,4 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -86,6 +86,21 @@ describe('recording format', () => {
     expect(decodeRecording(await fs.readFile(file)).datagrams).toHaveLength(2);
     const left = await fs.readdir(path.dirname(file));
     expect(left.filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('a disk that fails mid-recording is reported by close(), which neither hangs nor puts a partial file in place', async () => {
+    const file = path.join(tmp.dir, 'failing.acudp');
+    const rec = new Recorder(file);
+    await rec.open();
+    rec.write(Direction.ToPlugin, encodeEvent(SAMPLE_EVENTS[0]!));
+    // What a full disk does to the stream: an error, after which the stream closes itself.
+    const stream = (rec as unknown as { stream: WriteStream }).stream;
+    stream.destroy(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    await new Promise<void>((r) => stream.once('close', () => r()));
+    rec.write(Direction.ToPlugin, encodeEvent(SAMPLE_EVENTS[1]!));
+    expect(rec.stats).toMatchObject({ records: 1, dropped: 1 });
+    await expect(rec.close()).rejects.toThrow(/recording .*failing\.acudp failed: ENOSPC.*partial data in .*\.partial/);
+    expect(existsSync(file)).toBe(false);
   });
 });
 

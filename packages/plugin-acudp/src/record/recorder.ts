@@ -12,12 +12,15 @@ export interface RecorderOptions {
  * Streams datagrams to a recording. It writes a temp file beside the target and, on close,
  * flushes it to disk and renames it over the target (the previous file is kept as
  * `<name>.<timestamp>.bak`): a reader never sees a half-written recording under the target name.
+ *
+ * Core's writeFileAtomic does the same for data held whole in memory; a recording grows for hours,
+ * so it is streamed to its temp file here and only the final step (backup, rename) is the same.
  */
 export class Recorder {
   private stream: WriteStream | undefined;
   private tmp = '';
-  private startedAt = 0;
   private started = 0;
+  /** Records written, bytes written, and records dropped (memory bound hit, or the disk failed). */
   readonly stats = { records: 0, bytes: 0, dropped: 0 };
   private error: Error | undefined;
   private readonly maxPending: number;
@@ -35,7 +38,8 @@ export class Recorder {
     const dir = path.dirname(this.file);
     await fs.mkdir(dir, { recursive: true });
     this.tmp = path.join(dir, `.${path.basename(this.file)}.${process.pid}.${Date.now()}.partial`);
-    const stream = createWriteStream(this.tmp, { flags: 'wx' });
+    // flush: the stream syncs the file to disk before it closes.
+    const stream = createWriteStream(this.tmp, { flags: 'wx', flush: true });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', reject);
@@ -43,19 +47,18 @@ export class Recorder {
     this.error = undefined;
     stream.on('error', (err) => {
       // Reported by close(); a failing disk must not take the gateway down.
-      this.error = err;
+      this.error ??= err;
     });
     this.stream = stream;
-    this.startedAt = this.now();
     this.started = performance.now();
-    this.stream.write(encodeFileHeader(this.startedAt));
+    stream.write(encodeFileHeader(this.now()));
   }
 
   /** Appends one datagram, stamped now (call it as the datagram arrives or leaves). */
   write(direction: Direction, payload: Uint8Array): void {
     const s = this.stream;
     if (!s) return;
-    if (s.writableLength > this.maxPending) {
+    if (this.error || s.writableLength > this.maxPending) {
       this.stats.dropped++;
       return;
     }
@@ -68,42 +71,43 @@ export class Recorder {
 
   /** Abandons the recording: closes and removes the temporary file (a start that failed midway). */
   async discard(): Promise<void> {
-    const s = this.stream;
-    if (!s) return;
-    this.stream = undefined;
-    await new Promise<void>((resolve) => {
-      s.once('close', () => resolve());
-      s.end();
-    });
-    await fs.rm(this.tmp, { force: true });
+    if (await this.end()) await fs.rm(this.tmp, { force: true });
   }
 
   /** Flushes, syncs and moves the recording into place. Returns the backup of a replaced file, if any. */
   async close(): Promise<string | undefined> {
+    if (!(await this.end())) return undefined;
+    if (this.error) throw new Error(`recording ${this.file} failed: ${this.error.message} (partial data in ${this.tmp})`, { cause: this.error });
+    return replaceKeepingBackup(this.tmp, this.file, new Date(this.now()));
+  }
+
+  /** Ends the stream and waits for its descriptor to close; false when there was none. */
+  private async end(): Promise<boolean> {
     const s = this.stream;
-    if (!s) return undefined;
+    if (!s) return false;
     this.stream = undefined;
     await new Promise<void>((resolve) => {
+      // A stream that failed has closed already and would never say so again.
+      if (s.closed) return resolve();
       s.once('close', () => resolve());
       s.end();
     });
-    if (this.error) throw new Error(`recording ${this.file} failed: ${this.error.message} (partial data in ${this.tmp})`, { cause: this.error });
-    // fsync through a second descriptor: it flushes the file, whichever descriptor wrote it.
-    const h = await fs.open(this.tmp, 'r+');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    let backup: string | undefined;
-    try {
-      await fs.access(this.file);
-      backup = `${this.file}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
-      await fs.copyFile(this.file, backup);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    await fs.rename(this.tmp, this.file);
-    return backup;
+    return true;
   }
+}
+
+/**
+ * Renames `tmp` over `file`, first copying what `file` held to `<file>.<timestamp>.bak` (core's
+ * writeFileAtomic names its backups the same way). Returns the backup's path, if one was made.
+ */
+async function replaceKeepingBackup(tmp: string, file: string, at: Date): Promise<string | undefined> {
+  let backup: string | undefined = `${file}.${at.toISOString().replace(/[:.]/g, '-')}.bak`;
+  try {
+    await fs.copyFile(file, backup);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    backup = undefined;
+  }
+  await fs.rename(tmp, file);
+  return backup;
 }
