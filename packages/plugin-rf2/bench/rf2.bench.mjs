@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Host } from '@acgateway/core';
+import { sleep, tempDir } from '@acgateway/core/testing';
 import rf2, {
   COPY_LAYOUTS,
   ConsistentCopy,
@@ -58,8 +59,6 @@ function child(args) {
   const stop = () => new Promise((resolve) => { p.once('exit', resolve); p.stdin.end(); });
   return { p, next, send: (s) => p.stdin.write(s + '\n'), stop };
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function perOp(fn, seconds) {
   for (let i = 0; i < 200; i++) fn();
@@ -130,7 +129,7 @@ function fullField(n) {
 
 async function main() {
   const secs = QUICK ? 0.6 : 2;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'acgw-rf2-bench-'));
+  const { dir: tmp, remove } = await tempDir('acgw-rf2-bench-');
   console.log(`# @acgateway/plugin-rf2 benchmark (${QUICK ? 'quick' : 'full'}), node ${process.version}, ${os.cpus().length} cores`);
   try {
     // 1. read + decode ------------------------------------------------------------------------
@@ -271,7 +270,7 @@ async function main() {
     await clients.stop();
     await host.stop();
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await remove();
   }
 }
 
