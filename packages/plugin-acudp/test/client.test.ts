@@ -217,16 +217,37 @@ describe('AcUdpClient on its own', () => {
     expect(client.stats).toMatchObject({ datagrams: 6, events: 2, decodeErrors: 4, trailingBytes: 1, listenerErrors: 1 });
   });
 
+  it('reports each raw datagram, bad ones too, with its arrival time (given, or read from the clock)', () => {
+    client = new AcUdpClient();
+    const seen: Array<[number | undefined, number]> = [];
+    client.on('datagram', (bytes, at) => seen.push([bytes[0], at]));
+    const before = Date.now();
+    client.feed(encodeEvent({ type: 'client_loaded', carId: 1 }), 1234);
+    client.feed(Buffer.from([99]));
+    expect(seen[0]).toEqual([58, 1234]);
+    expect(seen[1]![0]).toBe(99);
+    expect(seen[1]![1]).toBeGreaterThanOrEqual(before);
+  });
+
   it('close() ends iterators and rejects pending requests', async () => {
     const sink = await loopbackUdp();
     client = new AcUdpClient({ listenPort: 0, serverPort: sink.port });
     await client.listen();
     const iter = client.events();
+    const looped: AcspEvent[] = [];
+    const loop = (async () => {
+      for await (const e of client) looped.push(e);
+    })();
+    client.feed(encodeEvent({ type: 'client_loaded', carId: 2 }));
     const pending = client.getCarInfo(1, { timeoutMs: 5000 });
+    expect(await iter.next()).toEqual({ value: { type: 'client_loaded', carId: 2 }, done: false });
     const next = iter.next();
     await client.close();
     await expect(pending).rejects.toMatchObject({ code: 'CLOSED' });
     expect(await next).toEqual({ value: undefined, done: true });
+    // The client itself is async-iterable; the loop ends when it closes.
+    await loop;
+    expect(looped).toEqual([{ type: 'client_loaded', carId: 2 }]);
     sink.socket.close();
   });
 });

@@ -181,9 +181,10 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
    * Handles one datagram as if it had arrived on the socket: decode, update state, notify. Replay
    * uses this. Never throws; a bad datagram is counted and reported through `decode_error`.
    */
-  feed(datagram: Buffer, receivedAt = Date.now()): AcspEvent | undefined {
+  feed(datagram: Buffer, receivedAt?: number): AcspEvent | undefined {
     this.stats.datagrams++;
-    if (this.listenerCount('datagram') > 0) this.safeEmit('datagram', [datagram, receivedAt]);
+    // The clock is read only for someone who wants it: this runs for every datagram.
+    if (this.listenerCount('datagram') > 0) this.safeEmit('datagram', [datagram, receivedAt ?? Date.now()]);
     const r = decodeDatagram(datagram);
     if (!r.ok) {
       this.stats.decodeErrors++;
