@@ -18,7 +18,7 @@ import {
   type AcspEvent,
 } from '@acgateway/plugin-acudp';
 import { SAMPLE_EVENTS } from './samples.js';
-import { hostWithFake, replayDone } from './helpers.js';
+import { hostWithFake, loopbackUdp, replayDone } from './helpers.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const acOut = path.resolve(repoRoot, '../shared/data/acudp/ac_out');
@@ -179,6 +179,19 @@ describe('record and replay through the plugin', () => {
     expect(t.published('acudp/chat')).toHaveLength(1);
     expect(t.logs.some((l) => l.level === 40 && String(l.msg).includes('partial record of 7 bytes'))).toBe(true);
     expect(await t.metric('acgateway_bad_input_total', { plugin: 'acudp', kind: 'replay_file' })).toBe(1);
+  });
+
+  it('relative record and replay paths resolve from the config file\'s folder', async () => {
+    const sink = await loopbackUdp();
+    t = await createTestHost({ configDir: tmp.dir, plugins: [acudp({ listenPort: 0, serverPort: sink.port, record: { file: 'rel/session.acudp' } })] });
+    await t.stop();
+    t = undefined;
+    sink.socket.close();
+    // The start-up GET_SESSION_INFO, recorded as it left.
+    expect(decodeRecording(await fs.readFile(path.join(tmp.dir, 'rel', 'session.acudp'))).datagrams.length).toBeGreaterThan(0);
+    t = await createTestHost({ configDir: tmp.dir, plugins: [acudp({ replay: { file: 'rel/session.acudp', speed: 'max' } })] });
+    await until('the replay to end', () => replayDone(t!));
+    expect(t.host.bus.last<{ file: string }>('acudp/replay')?.data.file).toBe(path.join(tmp.dir, 'rel', 'session.acudp'));
   });
 
   it('a missing replay file stops the start with its name', async () => {

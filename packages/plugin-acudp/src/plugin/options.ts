@@ -4,7 +4,7 @@ const port = (what: string) => z.number().int().min(0, `${what} must be 0 to 655
 
 export const replaySchema = z
   .object({
-    /** A recording made with `record`, or a raw capture (UDP payloads end to end, like acudpclient's `ac_out`). Relative paths: from the working folder. */
+    /** A recording made with `record`, or a raw capture (UDP payloads end to end, like acudpclient's `ac_out`). Relative paths: from the config file's folder. */
     file: z.string().min(1),
     /** 1 = original timing, 10 = ten times faster, 'max' = flat out. */
     speed: z.union([z.number().positive(), z.literal('max')]).default(1),
