@@ -18,7 +18,6 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   const dir = path.dirname(file);
   const base = path.basename(file);
   const tmp = path.join(dir, `.${base}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
-  let backup: string | undefined;
   const handle = await fs.open(tmp, 'wx');
   try {
     await handle.writeFile(data);
@@ -30,23 +29,32 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   }
   await handle.close();
   try {
-    if (options.backup !== false) {
-      try {
-        await fs.access(file);
-        const stamp = (options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
-        const bdir = options.backupDir ?? dir;
-        await fs.mkdir(bdir, { recursive: true });
-        backup = path.join(bdir, `${base}.${stamp}.bak`);
-        await fs.copyFile(file, backup);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        backup = undefined;
-      }
-    }
-    await fs.rename(tmp, file);
+    return await replaceWithBackup(tmp, file, options);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * The last step of an atomic write, for files written some other way (streamed over hours, say):
+ * renames the finished, synced `tmp` over `file`, first copying what `file` held to
+ * `<name>.<timestamp>.bak` (unless `backup: false`). Returns the backup's path, if one was made.
+ */
+export async function replaceWithBackup(tmp: string, file: string, options: AtomicWriteOptions = {}): Promise<string | undefined> {
+  let backup: string | undefined;
+  if (options.backup !== false) {
+    const stamp = (options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
+    const dir = options.backupDir ?? path.dirname(file);
+    backup = path.join(dir, `${path.basename(file)}.${stamp}.bak`);
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.copyFile(file, backup);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      backup = undefined;
+    }
+  }
+  await fs.rename(tmp, file);
   return backup;
 }

@@ -22,6 +22,6 @@ export { definePlugin, isPluginFactory, isPluginInstance, type PluginApi, type P
 export { defineConfig, type PluginEntry, type ResolvedConfig, type ServerConfig, type UserConfig } from './config/schema.js';
 export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.js';
 export { Host, type HostOptions, type HostState, type PluginDescription, type PluginState } from './host.js';
-export { writeFileAtomic } from './fs.js';
+export { replaceWithBackup, writeFileAtomic, type AtomicWriteOptions } from './fs.js';
 export { main as runCli } from './cli/main.js';
 export { z } from 'zod';

@@ -1,6 +1,7 @@
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { encodeFileHeader, encodeRecord, type Direction } from './format.js';
+import { replaceWithBackup } from '@acgateway/core';
 
 export interface RecorderOptions {
   /** Memory bound of what waits for the disk; beyond it datagrams are dropped and counted. Default 16 MiB. */
@@ -78,7 +79,7 @@ export class Recorder {
   async close(): Promise<string | undefined> {
     if (!(await this.end())) return undefined;
     if (this.error) throw new Error(`recording ${this.file} failed: ${this.error.message} (partial data in ${this.tmp})`, { cause: this.error });
-    return replaceKeepingBackup(this.tmp, this.file, new Date(this.now()));
+    return replaceWithBackup(this.tmp, this.file, { now: () => new Date(this.now()) });
   }
 
   /** Ends the stream and waits for its descriptor to close; false when there was none. */
@@ -94,20 +95,4 @@ export class Recorder {
     });
     return true;
   }
-}
-
-/**
- * Renames `tmp` over `file`, first copying what `file` held to `<file>.<timestamp>.bak` (core's
- * writeFileAtomic names its backups the same way). Returns the backup's path, if one was made.
- */
-async function replaceKeepingBackup(tmp: string, file: string, at: Date): Promise<string | undefined> {
-  let backup: string | undefined = `${file}.${at.toISOString().replace(/[:.]/g, '-')}.bak`;
-  try {
-    await fs.copyFile(file, backup);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    backup = undefined;
-  }
-  await fs.rename(tmp, file);
-  return backup;
 }
