@@ -14,7 +14,7 @@ export { Metrics } from './metrics.js';
 export { HttpServers, SharedHttpServer, isLoopback, type Route } from './http/servers.js';
 export { decideRole, tokenOf, type AuthOptions, type Role } from './auth.js';
 export { WsEndpoint, createWsEndpoint, type EndpointDeps, type WsClientInfo, type WsEndpointOptions } from './endpoints/ws.js';
-export { SocketIoEndpoint, createSocketIoEndpoint, type SocketIoEndpointOptions } from './endpoints/socketio.js';
+export { SocketIoEndpoint, clientBacklog, createSocketIoEndpoint, type ClientBacklog, type SocketIoEndpointOptions } from './endpoints/socketio.js';
 export { HttpEndpoint, createHttpEndpoint, sendJson, type HttpEndpointOptions, type HttpRoute } from './endpoints/http.js';
 export { createGatewayEndpoint, CLOSE_TOO_SLOW, type Dispatcher, type GatewayOptions } from './endpoints/gateway.js';
 export { encodeMessage } from './endpoints/encode.js';

@@ -33,10 +33,16 @@ export class SharedHttpServer {
   private readonly routes: Route[] = [];
   private users = 0;
   private listening: Promise<void> | undefined;
+  /** Every open socket, upgraded ones included, so a stop can end those a client never lets close. */
+  private readonly sockets = new Set<Duplex>();
 
   constructor(readonly listen: Listen) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     // Idle keep-alive sockets must not hold a stop for seconds.
     this.server.keepAliveTimeout = 2000;
   }
@@ -109,14 +115,21 @@ export class SharedHttpServer {
     }
   }
 
-  /** Releases one use; the last one closes the server. Returns true when it closed. */
-  async release(): Promise<boolean> {
+  /**
+   * Releases one use; the last one closes the server. Returns true when it closed. Connections still
+   * open after `graceMs` (a websocket whose client stopped reading never finishes its closing
+   * handshake) are destroyed, so a stop cannot hang on a client.
+   */
+  async release(graceMs = 1000): Promise<boolean> {
     this.users = Math.max(0, this.users - 1);
     if (this.users > 0 || !this.listening) return false;
     this.listening = undefined;
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
+      setTimeout(() => {
+        for (const socket of this.sockets) socket.destroy();
+      }, graceMs).unref();
     });
     return true;
   }

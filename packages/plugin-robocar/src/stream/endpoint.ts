@@ -1,10 +1,10 @@
 import type { ComponentStatus, Endpoint, Message, PluginApi, Subscription } from '@acgateway/core';
+import { clientBacklog } from '@acgateway/core';
 import type { Socket } from 'socket.io';
 import type { CameraFeed } from '../camera/feed.js';
 import { TOPICS, type FrameMessage } from '../topics.js';
 import { startTicker } from '../util/ticker.js';
 import { cameraPayload, connectStatus, EVENTS, periodicStatus, pong, sensorData, type CameraPayload } from '../wire.js';
-import { clientBacklog } from './client-backlog.js';
 import { corsSettings } from './cors.js';
 
 export interface RobocarStreamOptions {
