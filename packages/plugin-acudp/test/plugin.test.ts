@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestHost, tempDir, until, type TestHost } from '@acgateway/core/testing';
-import acudpDefault, { acudp, type AcspEvent, type AcStateSnapshot, type FakeAcServer } from '@acgateway/plugin-acudp';
+import acudpDefault, { acudp, FakeAcServer, type AcspEvent, type AcStateSnapshot } from '@acgateway/plugin-acudp';
 import { hostWithFake, loopbackUdp, sourceStatus } from './helpers.js';
 
 let t: TestHost | undefined;
@@ -112,6 +112,40 @@ describe('acudp plugin with a fake AC server', () => {
       'admin_command',
       'realtimepos_interval',
     ]);
+  });
+
+  it('asks the server about drivers who joined before the plugin listened, once per car', async () => {
+    // The fake runs first and sends its joins to a port nobody listens on yet: the plugin, started
+    // later, sees only car updates; it must ask (GET_CAR_INFO) to put names on the cars.
+    const { port: early } = await loopbackUdp().then(({ socket, port }) => new Promise<{ port: number }>((r) => socket.close(() => r({ port }))));
+    fake = new FakeAcServer({ cars: 3, pluginPort: early, commandPort: 0, lapMs: 60_000, loadDelayMs: 5, chatEveryMs: 0, collisionEveryMs: 0 });
+    await fake.start();
+    await until('every driver joined', () => (fake!.stats.sent.client_loaded ?? 0) === 3);
+    const asked: number[] = [];
+    fake.on('command', (cmd: { type: string; carId?: number }) => cmd.type === 'get_car_info' && asked.push(cmd.carId!));
+    t = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: fake.commandPort, realtimeIntervalMs: 30 })] });
+    fake.setPluginAddress(sourceStatus(t).listenPort as number);
+    const state = await t.waitFor<AcStateSnapshot>('acudp/state', (m) => m.data.cars.length === 3 && m.data.cars.every((c) => c.driverName !== ''), 5000);
+    expect(state.data.cars.map((c) => c.driverName)).toEqual(['Ana Šimić', 'Zoë Ångström', 'Jörg Müller']);
+    expect(state.data.cars.every((c) => c.connected && c.carModel !== '')).toBe(true);
+    // Many more car updates came in; each car was asked about once.
+    await until('more car updates', () => t!.published('acudp/car_update').length > 20);
+    expect(asked.sort()).toEqual([0, 1, 2]);
+  });
+
+  it('with askCarInfo off, cars that joined earlier stay nameless and nothing is asked', async () => {
+    const { port: early } = await loopbackUdp().then(({ socket, port }) => new Promise<{ port: number }>((r) => socket.close(() => r({ port }))));
+    fake = new FakeAcServer({ cars: 2, pluginPort: early, commandPort: 0, lapMs: 60_000, loadDelayMs: 5, chatEveryMs: 0, collisionEveryMs: 0 });
+    await fake.start();
+    await until('every driver joined', () => (fake!.stats.sent.client_loaded ?? 0) === 2);
+    const asked: string[] = [];
+    fake.on('command', (cmd: { type: string }) => asked.push(cmd.type));
+    t = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: fake.commandPort, realtimeIntervalMs: 30, askCarInfo: false })] });
+    fake.setPluginAddress(sourceStatus(t).listenPort as number);
+    await until('car updates from both cars', () => new Set(t!.published('acudp/car_update').map((m) => (m.data as { carId: number }).carId)).size === 2);
+    // Only the start-up requests went out.
+    expect(asked.sort()).toEqual(['get_session_info', 'realtimepos_interval']);
+    expect(t.host.bus.last<AcStateSnapshot>('acudp/state')!.data.cars.every((c) => c.driverName === '')).toBe(true);
   });
 
   it('re-sends the realtime interval at each new session', async () => {

@@ -41,6 +41,8 @@ class AcudpPlugin {
   private intervalMs: number | undefined;
   private lastEventAt = 0;
   private versionWarned = false;
+  /** Cars asked about with GET_CAR_INFO (askCarInfo), until they connect or leave again. */
+  private readonly askedCarInfo = new Set<number>();
   private mode: 'udp' | 'replay';
 
   constructor(
@@ -159,7 +161,15 @@ class AcudpPlugin {
     switch (e.type) {
       case 'car_update':
         if (this.options.batchCarUpdates) this.batchCarUpdate(e);
+        this.learnDriver(e.carId);
         return;
+      case 'client_loaded':
+        this.learnDriver(e.carId);
+        break;
+      case 'new_connection':
+      case 'connection_closed':
+        this.askedCarInfo.delete(e.carId);
+        break;
       case 'new_session':
         // The server-manager habit: ask again at each session, in case the server forgot.
         this.sendInterval();
@@ -173,6 +183,14 @@ class AcudpPlugin {
         break;
     }
     this.publishState();
+  }
+
+  /** Asks once about a car seen without a driver name (the gateway started after it joined). */
+  private learnDriver(carId: number): void {
+    if (!this.options.askCarInfo || this.mode !== 'udp' || this.askedCarInfo.has(carId)) return;
+    if (this.client.state.cars.get(carId)?.driverName) return;
+    this.askedCarInfo.add(carId);
+    this.client.getCarInfo(carId).catch((err: Error) => this.api.logger.info({ carId }, `acudp: no answer about car ${carId} (${err.message})`));
   }
 
   /** Collects the car updates of one turn of the event loop (the server sends a car's burst together). */

@@ -33,6 +33,11 @@ export const optionsSchema = z
      * instead of one per car.
      */
     batchCarUpdates: z.boolean().default(true),
+    /**
+     * Ask the server (GET_CAR_INFO) about a car that sends updates or loads without a known driver:
+     * a gateway started after the drivers joined missed their NEW_CONNECTION and would show no names.
+     */
+    askCarInfo: z.boolean().default(true),
     /** How long `ac session` / `ac car` wait for the server's answer, ms. */
     requestTimeoutMs: z.number().int().positive().default(2000),
     /** Replay a file instead of listening to a server (commands are then refused). */
