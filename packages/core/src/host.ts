@@ -18,7 +18,9 @@ import { HttpServers, isLoopback as isLoopbackHost } from './http/servers.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { PluginApi, PluginDefinition } from './plugin.js';
+import { StatusPublisher } from './status.js';
 import { systemClock, TOKENS, type Clock } from './tokens.js';
+import { createWebUi, WEB_ASSETS_PATH } from './web.js';
 import { API_VERSION, CORE_VERSION } from './version.js';
 
 export type PluginState = 'registered' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -87,6 +89,7 @@ export class Host implements Dispatcher {
   /** The plugin whose tap is running (set by the interceptor): registrations belong to it. */
   private runningTap: string | undefined;
   private startedAt = 0;
+  private readonly statusPublisher: StatusPublisher<ReturnType<Host['health']>>;
 
   constructor(private readonly options: HostOptions) {
     this.clock = options.clock ?? systemClock;
@@ -102,6 +105,7 @@ export class Host implements Dispatcher {
     this.container.register(TOKENS.Metrics, { useValue: this.metrics });
     this.container.register(TOKENS.HttpServers, { useValue: this.http });
     this.container.register(TOKENS.Hooks, { useValue: this.hooks });
+    this.statusPublisher = new StatusPublisher(this.bus, this.metrics, this.clock, () => this.health(), this.config.server.statusIntervalMs);
     this.wireHooks();
   }
 
@@ -254,6 +258,7 @@ export class Host implements Dispatcher {
     }
     const shared = this.http.acquire({ host: s.host, port: s.port });
     const auth = { token: s.token, readToken: s.readToken, requireToken: s.requireToken };
+    const web = s.ui ? createWebUi({ auth, boundHost: s.host, logger: deps.logger }) : undefined;
     this.components.push({
       plugin: CORE,
       kind: 'endpoint',
@@ -267,8 +272,17 @@ export class Host implements Dispatcher {
         auth,
         backpressure: s.backpressure,
         maxQueue: s.maxQueue,
+        request: web?.page,
       }),
     });
+    if (web) {
+      this.components.push({
+        plugin: CORE,
+        kind: 'endpoint',
+        started: false,
+        component: createHttpEndpoint(deps, { name: 'ui', host: s.host, port: s.port, server: shared, routes: [{ path: WEB_ASSETS_PATH, prefix: true, handler: web.assets }] }),
+      });
+    }
     this.components.push({
       plugin: CORE,
       kind: 'endpoint',
@@ -350,6 +364,7 @@ export class Host implements Dispatcher {
     for (const p of this.plugins) if (p.state === 'starting') p.state = 'running';
     this.startedAt = this.clock.now();
     this.state = 'running';
+    this.statusPublisher.start();
     this.logger.info({ plugins: this.plugins.map((p) => p.name) }, 'acgateway running');
   }
 
@@ -384,6 +399,7 @@ export class Host implements Dispatcher {
     }
     for (const p of this.plugins) if (p.state !== 'failed') p.state = 'stopped';
     this.state = 'stopped';
+    this.statusPublisher.stop();
     this.logger.info('acgateway stopped');
   }
 

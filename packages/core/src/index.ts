@@ -10,7 +10,9 @@ export { CommandRegistry, toCommandError, usage, type ArgSpec, type ArgType, typ
 export { tokenize } from './commands/parse.js';
 export { createHooks, type Hooks, type HookName, type SourceRegistrar, type EndpointRegistrar, type CommandRegistrar } from './hooks.js';
 export type { ComponentStatus, Endpoint, Source } from './components.js';
-export { Metrics } from './metrics.js';
+export { Metrics, type TopicStats } from './metrics.js';
+export { STATUS_TOPIC, StatusPublisher, type TopicStatus } from './status.js';
+export { WEB_ROOT, WEB_ASSETS_PATH, createWebUi, type WebUi } from './web.js';
 export { HttpServers, SharedHttpServer, isLoopback, type Route } from './http/servers.js';
 export { decideRole, tokenOf, type AuthOptions, type Role } from './auth.js';
 export { WsEndpoint, createWsEndpoint, type EndpointDeps, type WsClientInfo, type WsEndpointOptions } from './endpoints/ws.js';

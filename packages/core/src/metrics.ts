@@ -8,6 +8,20 @@ interface TopicCounters {
   conflated: CounterChild;
   /** Deliveries not yet handed to the counter (see countDelivered). */
   deliveredPending: number;
+  /** Plain copies for the status topic: messages published, first and last publish time (ms). */
+  count: number;
+  firstAt: number;
+  lastAt: number;
+}
+
+/** One topic's traffic since the host started, for `core/status`. */
+export interface TopicStats {
+  topic: string;
+  /** Messages published. */
+  count: number;
+  /** `ts` of the first and of the last message, ms since the epoch. */
+  firstAt: number;
+  lastAt: number;
 }
 import type { Message } from './bus.js';
 
@@ -54,6 +68,9 @@ export class Metrics {
         dropped: this.dropped.labels(key),
         conflated: this.conflated.labels(key),
         deliveredPending: 0,
+        count: 0,
+        firstAt: 0,
+        lastAt: 0,
       };
       this.topicChildren.set(key, c);
     }
@@ -61,7 +78,17 @@ export class Metrics {
   }
 
   countPublished(message: Message): void {
-    this.children(message.topic).published.inc();
+    const c = this.children(message.topic);
+    c.published.inc();
+    if (c.count++ === 0) c.firstAt = message.ts;
+    c.lastAt = message.ts;
+  }
+
+  /** Every published topic's count and first/last times (topics past the label bound are summed as `_other`). */
+  topicStats(): TopicStats[] {
+    const out: TopicStats[] = [];
+    for (const [topic, c] of this.topicChildren) if (c.count > 0) out.push({ topic, count: c.count, firstAt: c.firstAt, lastAt: c.lastAt });
+    return out;
   }
 
   /**

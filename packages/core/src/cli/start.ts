@@ -67,6 +67,7 @@ export function banner(host: Host): string {
     for (const e of eps) lines.push(`    ${e}`);
   }
   const gateway = host.endpointUrls()['core/gateway']?.[0];
+  if (gateway && host.config.server.ui) lines.push(`Live page: ${gateway.replace(/^ws/, 'http')}   (open it in a browser)`);
   if (gateway) lines.push(`Try: npx acgateway exec "help" --url ${gateway}   (every verb with its plugin)`);
   return lines.join('\n');
 }

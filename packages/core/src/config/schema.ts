@@ -28,6 +28,10 @@ export const serverSchema = z
       .prefault({}),
     /** Bound of a client's `queue` subscription, messages. */
     maxQueue: z.number().int().positive().default(1000),
+    /** Serve the live web page at `/` (and its files at `/ui/`). */
+    ui: z.boolean().default(true),
+    /** How often `core/status` (plugins, endpoints, topic rates) is published, ms; 0 = never. */
+    statusIntervalMs: z.number().int().min(0).default(1000),
   })
   .strict()
   .prefault({});

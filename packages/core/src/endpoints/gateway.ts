@@ -6,7 +6,7 @@ import { validatePattern } from '../topics.js';
 import type { Caller } from '../commands/registry.js';
 import { API_VERSION, CORE_VERSION } from '../version.js';
 import { encodeMessage } from './encode.js';
-import { WsEndpoint, type EndpointDeps, type WsClientInfo } from './ws.js';
+import { WsEndpoint, type EndpointDeps, type WsClientInfo, type WsEndpointOptions } from './ws.js';
 import type { AuthOptions } from '../auth.js';
 import type { SharedHttpServer } from '../http/servers.js';
 
@@ -38,6 +38,8 @@ export interface GatewayOptions {
   backpressure?: Partial<BackpressureOptions>;
   /** Bound of a `queue` subscription, messages. */
   maxQueue?: number;
+  /** Answers a plain HTTP request on the gateway's path (the built-in web page). */
+  request?: WsEndpointOptions['request'];
 }
 
 /** Close code for a client dropped for not reading (RFC 6455 1008, policy violation). */
@@ -59,6 +61,7 @@ export function createGatewayEndpoint(deps: EndpointDeps, bus: Bus, dispatcher: 
     maxPayload: options.maxPayload,
     perMessageDeflate: options.perMessageDeflate,
     auth: options.auth,
+    request: options.request,
     onConnection(ws, info) {
       const client = new GatewayClient(ws, info, bus, dispatcher, deps, bp, options.maxQueue ?? 1000);
       clients.add(client);

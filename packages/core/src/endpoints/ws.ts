@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Endpoint, ComponentStatus } from '../components.js';
@@ -33,6 +33,8 @@ export interface WsEndpointOptions {
   /** Off by default: on small telemetry it costs ten times the CPU. */
   perMessageDeflate?: boolean;
   auth?: AuthOptions;
+  /** Answers a plain HTTP request on the path (default: 426, "connect with ws://"). */
+  request?(req: IncomingMessage, res: ServerResponse): void;
   onConnection(ws: WebSocket, client: WsClientInfo): void;
   /** Called before the server closes, e.g. to stop timers. */
   onStop?(): void | Promise<void>;
@@ -88,10 +90,10 @@ export class WsEndpoint implements Endpoint {
           this.options.onConnection(ws, info);
         });
       },
-      request: (_req, res) => {
+      request: this.options.request ?? ((_req, res) => {
         res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
         res.end(`${this.owner} is a websocket endpoint: connect with ws://\n`);
-      },
+      }),
     });
     try {
       await this.server.open(this.owner);

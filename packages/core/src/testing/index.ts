@@ -45,8 +45,8 @@ export interface TestHost {
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Runs a command line as an admin caller (or the given one). */
   dispatch(line: string, caller?: Partial<Caller>): Promise<unknown>;
-  /** URLs of the built-in gateway websocket and of every endpoint. */
-  urls: { gateway: string; health: string; metrics: string; endpoints: Record<string, string[]> };
+  /** URLs of the built-in gateway websocket, its web page (`server.ui`), /health, /metrics and of every endpoint. */
+  urls: { gateway: string; page: string; health: string; metrics: string; endpoints: Record<string, string[]> };
   stop(): Promise<void>;
 }
 
@@ -120,7 +120,7 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
         .reduce((sum, v) => sum + Number(v.value), 0);
     },
     dispatch: (line, caller) => host.dispatch(line, { endpoint: 'test', role: 'admin', ...caller }),
-    urls: { gateway: gw, health: `${httpBase}/health`, metrics: `${httpBase}/metrics`, endpoints: urls },
+    urls: { gateway: gw, page: `${httpBase}/`, health: `${httpBase}/health`, metrics: `${httpBase}/metrics`, endpoints: urls },
     stop: () => host.stop(),
   };
 }

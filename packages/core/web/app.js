@@ -1,0 +1,353 @@
+// @ts-check
+// The live page: one gateway websocket, a model fed by its messages, and a draw at most once per
+// screen frame (requestAnimationFrame) of only the panels that changed. No framework, no CDN.
+import { LAP_FLASH_MS, Model, PANELS, SUBSCRIPTIONS, clamp01, formatLap, formatRate, gearLabel } from './model.js';
+
+const model = new Model();
+/** Counters for debugging and the browser tests: messages in, draws done, connections made. */
+const stats = { messages: 0, renders: 0, connects: 0, dropped: 0 };
+/** @type {any} */ (window).acgateway = { model, stats };
+
+/** What the gateway said, serving this page, the connection will need: admin, read, token or invalid. */
+const access = document.documentElement.dataset.access ?? '';
+const TOKEN_KEY = 'acgateway-token';
+let token = new URLSearchParams(location.search).get('token') ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
+
+/** @param {string} id */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string> | null} [attrs]
+ * @param {...(Node | string | number | null | undefined)} children
+ */
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  if (attrs) for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) if (c !== null && c !== undefined) e.append(typeof c === 'number' ? String(c) : c);
+  return e;
+}
+
+/** @param {HTMLElement} table @param {HTMLElement[]} rows */
+function fillTable(table, rows) {
+  /** @type {HTMLElement} */ (table.querySelector('tbody')).replaceChildren(...rows);
+}
+
+// ---- connection ------------------------------------------------------------------------------
+
+/** @type {WebSocket | undefined} */
+let ws;
+let attempt = 0;
+let everConnected = false;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let retryTimer;
+let nextId = 1;
+/** @type {Map<string, HTMLElement>} command id -> its entry in the output */
+const pending = new Map();
+
+function wsUrl() {
+  const u = new URL('.', location.href);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.search = token ? `?token=${encodeURIComponent(token)}` : '';
+  u.hash = '';
+  return u.href;
+}
+
+/** @param {string} state @param {string} text */
+function setConn(state, text) {
+  const c = $('conn');
+  c.dataset.state = state;
+  c.textContent = text;
+}
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let noticeTimer;
+/** @param {string} text @param {'ok' | 'warn' | 'error'} kind @param {number} [hideAfterMs] */
+function notice(text, kind, hideAfterMs) {
+  const n = $('notice');
+  n.textContent = text;
+  n.className = `notice ${kind}`;
+  n.hidden = false;
+  clearTimeout(noticeTimer);
+  if (hideAfterMs) noticeTimer = setTimeout(() => (n.hidden = true), hideAfterMs);
+}
+
+function connect() {
+  clearTimeout(retryTimer);
+  setConn('connecting', everConnected ? 'reconnecting…' : 'connecting…');
+  const sock = new WebSocket(wsUrl());
+  ws = sock;
+  let opened = false;
+  sock.onopen = () => {
+    opened = true;
+    attempt = 0;
+    stats.connects++;
+    setConn('connected', 'connected');
+    if (everConnected) notice('Reconnected to the gateway.', 'ok', 5000);
+    else $('notice').hidden = true;
+    everConnected = true;
+    sock.send(JSON.stringify({ op: 'subscribe', topics: SUBSCRIPTIONS.latest, policy: 'latest' }));
+    sock.send(JSON.stringify({ op: 'subscribe', topics: SUBSCRIPTIONS.queue, policy: 'queue' }));
+  };
+  sock.onmessage = (e) => onFrame(e.data);
+  sock.onclose = (e) => {
+    if (ws !== sock) return; // replaced by a reconnect with a new token
+    for (const [id, entry] of pending) showReply(entry, { id, error: { code: 'DISCONNECTED', message: 'the connection closed before the reply' } });
+    pending.clear();
+    attempt++;
+    const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() * 0.5);
+    const seconds = Math.max(1, Math.round(delay / 1000));
+    setConn('down', `disconnected, retrying in ${seconds} s (attempt ${attempt})`);
+    if (!opened && !everConnected && (access === 'token' || access === 'invalid')) {
+      showTokenForm(access === 'invalid' || token ? 'The gateway refused the token. Enter a valid token.' : 'This gateway needs a token.');
+      notice('The gateway needs a token for this connection.', 'error');
+    } else if (everConnected) {
+      notice(`Lost the connection to the gateway${e.code === 1001 ? ' (it is shutting down)' : ''}; reconnecting by itself…`, 'warn');
+    } else {
+      notice('Cannot reach the gateway; retrying…', 'warn');
+    }
+    retryTimer = setTimeout(connect, delay);
+  };
+}
+
+/** @param {string} why */
+function showTokenForm(why) {
+  $('token-form').hidden = false;
+  $('token-why').textContent = why;
+}
+
+/** @param {unknown} raw */
+function onFrame(raw) {
+  if (typeof raw !== 'string') return;
+  let msg;
+  try {
+    msg = JSON.parse(raw);
+  } catch {
+    return;
+  }
+  if (msg.topic) {
+    stats.messages++;
+    model.apply(msg, Date.now());
+    schedule();
+  } else if (msg.op === 'welcome') {
+    $('role').textContent = msg.role === 'admin' ? 'full control' : 'read-only';
+    if (msg.role === 'read') showTokenForm('Read-only connection: a full-control token allows commands that change things.');
+    else $('token-form').hidden = true;
+  } else if (msg.op === 'dropped') {
+    stats.dropped += msg.count ?? 0;
+  } else if (msg.op === 'error') {
+    notice(`Gateway: ${msg.error?.message ?? 'error'}`, 'error', 8000);
+  } else if (msg.id !== undefined) {
+    const entry = pending.get(String(msg.id));
+    if (entry) {
+      pending.delete(String(msg.id));
+      showReply(entry, msg);
+    }
+  }
+}
+
+// ---- command box -----------------------------------------------------------------------------
+
+const MAX_ENTRIES = 20;
+const MAX_REPLY_CHARS = 20_000;
+
+/** @param {HTMLElement} entry @param {any} reply */
+function showReply(entry, reply) {
+  const out = /** @type {HTMLElement} */ (entry.querySelector('.reply'));
+  if (reply.error) {
+    out.className = 'reply error';
+    out.textContent = `${reply.error.code ?? 'ERROR'}: ${reply.error.message}`;
+    if (reply.error.code === 'FORBIDDEN') showTokenForm('That command needs a full-control token.');
+  } else {
+    out.className = 'reply ok';
+    const text = reply.data === undefined || reply.data === null ? 'ok' : JSON.stringify(reply.data, null, 2);
+    out.textContent = text.length > MAX_REPLY_CHARS ? `${text.slice(0, MAX_REPLY_CHARS)}\n… (${text.length - MAX_REPLY_CHARS} more characters)` : text;
+  }
+}
+
+$('command-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($('command-line'));
+  const line = input.value.trim();
+  if (!line) return;
+  const id = String(nextId++);
+  const entry = el('div', { class: 'entry' }, el('div', { class: 'line' }, `> ${line}`), el('pre', { class: 'reply waiting' }, '…'));
+  const output = $('command-output');
+  output.prepend(entry);
+  while (output.children.length > MAX_ENTRIES) output.lastElementChild?.remove();
+  if (!ws || ws.readyState !== WebSocket.OPEN) {
+    showReply(entry, { error: { code: 'DISCONNECTED', message: 'not connected to the gateway; try again when it reconnects' } });
+    return;
+  }
+  pending.set(id, entry);
+  ws.send(JSON.stringify({ op: 'command', id, line }));
+  input.value = '';
+});
+
+$('token-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  token = /** @type {HTMLInputElement} */ ($('token-input')).value.trim();
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+  const old = ws;
+  ws = undefined; // its close must not schedule a retry
+  old?.close();
+  everConnected = false;
+  attempt = 0;
+  connect();
+});
+
+// ---- drawing ---------------------------------------------------------------------------------
+
+let drawPending = false;
+
+function schedule() {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(draw);
+}
+
+function draw() {
+  drawPending = false;
+  stats.renders++;
+  const now = Date.now();
+  const d = model.dirty;
+  if (d.has('panels')) drawPanels();
+  if (d.has('gateway')) drawGateway();
+  if (d.has('ac')) drawAc(now);
+  if (d.has('rf2')) drawRf2();
+  if (d.has('robocar')) drawRobocar();
+  d.clear();
+}
+
+function drawPanels() {
+  for (const [name, p] of Object.entries(PANELS)) $(`panel-${name}`).hidden = !model.loaded(p.plugin);
+}
+
+/** @param {number} ms */
+function age(ms) {
+  if (ms < 1000) return 'now';
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+function drawGateway() {
+  const st = model.status;
+  if (!st) return;
+  $('meta').textContent = `v${st.version} · ${st.state} · up ${age(st.uptimeS * 1000)}`;
+  /** @type {any[]} */
+  const plugins = st.plugins ?? [];
+  fillTable(
+    $('plugins'),
+    plugins.map((p) =>
+      el(
+        'tr',
+        { 'data-plugin': p.name },
+        el('td', null, p.name),
+        el('td', null, p.version ?? ''),
+        el('td', { class: `state state-${p.state}`, title: p.error ?? '' }, p.state),
+        el('td', { class: 'wrap' }, (p.sources ?? []).map((/** @type {any} */ s) => `${s.name}: ${s.status?.state ?? '?'}${s.status?.reason ? ` (${s.status.reason})` : ''}`).join(', ')),
+      ),
+    ),
+  );
+  const endpoints = plugins.flatMap((p) => (p.endpoints ?? []).map((/** @type {any} */ e) => ({ ...e, plugin: p.name })));
+  fillTable(
+    $('endpoints'),
+    endpoints.map((e) =>
+      el(
+        'tr',
+        null,
+        el('td', null, `${e.plugin}/${e.name}`),
+        el('td', null, e.kind),
+        el('td', { class: 'url' }, ...(e.urls ?? []).flatMap((/** @type {string} */ u, /** @type {number} */ i) => [i ? el('br') : null, /^https?:/.test(u) ? el('a', { href: u, target: '_blank', rel: 'noopener' }, u) : u])),
+        el('td', { class: 'num' }, e.clients ?? ''),
+      ),
+    ),
+  );
+  fillTable(
+    $('topics'),
+    model.topicRows().map((t) =>
+      el(
+        'tr',
+        { class: t.stale ? 'stale' : '', 'data-topic': t.topic },
+        el('td', null, t.topic, t.stale ? el('span', { class: 'badge' }, 'stale') : null),
+        el('td', { class: 'num' }, formatRate(t.rate)),
+        el('td', { class: 'num' }, t.count),
+        el('td', { class: 'num' }, age(t.ageMs)),
+      ),
+    ),
+  );
+}
+
+/** @param {number} now */
+function drawAc(now) {
+  const s = model.acSession();
+  $('ac-session').textContent = s ? [s.server, s.name, s.track, s.length].filter(Boolean).join(' · ') : 'waiting for the server\'s session…';
+  const rows = model.acRows(now);
+  fillTable(
+    $('ac-board'),
+    rows.map((r) =>
+      el(
+        'tr',
+        { class: r.flash ? 'lap-flash' : '', 'data-car': String(r.carId) },
+        el('td', { class: 'pos' }, r.pos ?? '–'),
+        el('td', null, r.carId),
+        el('td', null, r.driver),
+        el('td', null, r.model),
+        el('td', { class: 'num' }, r.laps),
+        el('td', { class: 'num last' }, r.last),
+        el('td', { class: 'num best' }, r.best),
+        el('td', { class: 'num' }, r.speedKmh === undefined ? '' : Math.round(r.speedKmh)),
+      ),
+    ),
+  );
+  $('ac-laps').replaceChildren(
+    ...model.recentLaps.map((l) => el('li', { class: l.at + LAP_FLASH_MS > now ? 'fresh' : '' }, `${l.driver}: ${formatLap(l.lapTimeMs)}${l.cuts ? ` (${l.cuts} cut${l.cuts > 1 ? 's' : ''})` : ''}`)),
+  );
+}
+
+function drawRf2() {
+  const t = model.rf2;
+  const st = model.rf2Status;
+  $('rf2-state').textContent = st ? `${st.state}${st.reason ? `: ${st.reason}` : ''}` : '';
+  if (!t) return;
+  $('rf2-who').textContent = [t.vehicleName, t.trackName, `lap ${t.lapNumber}`].filter(Boolean).join(' · ');
+  $('rf2-speed').textContent = String(Math.round(t.speedKmh ?? 0));
+  $('rf2-gear').textContent = gearLabel(t.gear);
+  $('rf2-rpm').textContent = String(Math.round(t.rpm ?? 0));
+  $('rf2-rpm-bar').style.width = `${clamp01((t.rpm ?? 0) / (t.maxRpm || 1)) * 100}%`;
+  $('rf2-throttle').style.width = `${clamp01(t.throttle) * 100}%`;
+  $('rf2-brake').style.width = `${clamp01(t.brake) * 100}%`;
+}
+
+let shownSeq = -1;
+function drawRobocar() {
+  const f = model.frame;
+  const cam = model.robocarStatus;
+  const seen = model.seen.get('robocar/frame');
+  const fps = seen && seen.intervalMs > 0 ? (1000 / seen.intervalMs).toFixed(1) : '–';
+  if (f && f.seq !== shownSeq) {
+    shownSeq = f.seq;
+    /** @type {HTMLImageElement} */ ($('robocar-img')).src = `data:image/${f.format ?? 'jpeg'};base64,${f.frame}`;
+  }
+  $('robocar-info').textContent = f
+    ? `${f.width}×${f.height} · frame ${f.seq} · ${Math.round(f.bytes / 1024)} KiB · ${fps} fps${cam ? ` · camera ${cam.camera_connected ? 'connected' : 'disconnected'}` : ''}`
+    : cam && !cam.camera_connected ? 'camera disconnected' : 'waiting for a frame…';
+}
+
+// Stale marks and the end of lap highlights change with time, not with messages.
+let flashShown = false;
+setInterval(() => {
+  const now = Date.now();
+  for (const name of /** @type {Array<keyof typeof PANELS>} */ (Object.keys(PANELS))) {
+    $(`panel-${name}`).classList.toggle('stale', model.panelStale(name, now));
+  }
+  const flashing = model.flashing(now);
+  if (flashing || flashShown) {
+    model.dirty.add('ac');
+    schedule();
+  }
+  flashShown = flashing;
+}, 500);
+
+connect();

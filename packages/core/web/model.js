@@ -1,0 +1,271 @@
+// @ts-check
+// The page's state, fed with gateway messages; no DOM here, so Node tests import it as it is.
+// Messages only change the model and mark what changed; app.js draws the marked parts at most once
+// per screen frame.
+
+/** Topics the page subscribes to, with the gateway policy for each. */
+export const SUBSCRIPTIONS = {
+  latest: ['core/status', 'acudp/state', 'acudp/car_update', 'rf2/telemetry', 'rf2/status', 'robocar/frame', 'robocar/status'],
+  // Every lap completion matters (it is highlighted), so these are queued, not conflated.
+  queue: ['acudp/lap_completed'],
+};
+
+/** The panels: shown when their plugin is loaded, stale when their live topic stops. */
+export const PANELS = {
+  gateway: { plugin: 'core', live: 'core/status' },
+  ac: { plugin: 'acudp', live: 'acudp/car_update' },
+  rf2: { plugin: 'rf2', live: 'rf2/telemetry' },
+  robocar: { plugin: 'robocar', live: 'robocar/frame' },
+};
+
+/** A topic is stale after this long without a message, or five of its usual intervals if longer. */
+export const STALE_MIN_MS = 3000;
+export const STALE_INTERVALS = 5;
+/** A topic counts as a stream (and can go stale) after messages in this many status intervals in a row. */
+export const STREAM_STREAK = 5;
+/** How long a completed lap stays highlighted. */
+export const LAP_FLASH_MS = 2500;
+/** AC sends "no time" as this. */
+const NO_TIME = 999999999;
+
+/**
+ * @param {number} lastAt
+ * @param {number} intervalMs typical interval between messages (0 = unknown)
+ * @param {number} now
+ */
+export function isStale(lastAt, intervalMs, now) {
+  if (!lastAt) return false;
+  return now - lastAt > Math.max(STALE_MIN_MS, STALE_INTERVALS * intervalMs);
+}
+
+/** @param {number | null | undefined} ms lap time in ms -> `m:ss.mmm`, or an em dash for none. */
+export function formatLap(ms) {
+  if (ms == null || !Number.isFinite(ms) || ms <= 0 || ms >= NO_TIME) return '—';
+  const m = Math.floor(ms / 60000);
+  const s = Math.floor((ms % 60000) / 1000);
+  return `${m}:${String(s).padStart(2, '0')}.${String(Math.round(ms % 1000)).padStart(3, '0')}`;
+}
+
+/** @param {number | null | undefined} g rF2 gear: -1 reverse, 0 neutral. */
+export function gearLabel(g) {
+  if (g == null) return '–';
+  return g < 0 ? 'R' : g === 0 ? 'N' : String(g);
+}
+
+/** @param {number} v @param {number} [lo] @param {number} [hi] */
+export function clamp01(v, lo = 0, hi = 1) {
+  if (!Number.isFinite(v)) return 0;
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/** @param {number} rate msgs/s -> text */
+export function formatRate(rate) {
+  if (!rate) return '0';
+  return rate >= 100 ? String(Math.round(rate)) : rate.toFixed(1);
+}
+
+/**
+ * @typedef {{ topic: string, ts: number, data: any }} Message
+ * @typedef {{ at: number, intervalMs: number, count: number }} Seen
+ */
+
+export class Model {
+  constructor() {
+    /** @type {any} the latest core/status */
+    this.status = null;
+    /** Its `ts` (the gateway's clock): topic ages are measured against it, not this page's clock. */
+    this.statusTs = 0;
+    /** @type {Map<string, {count: number, streak: number, stream: boolean}>} per topic, across statuses */
+    this.streams = new Map();
+    /** @type {Map<string, Seen>} receipt times per topic, by this page's clock */
+    this.seen = new Map();
+    /** @type {any} acudp/state */
+    this.acState = null;
+    /** @type {Map<number, number>} carId -> speed km/h from car updates */
+    this.acSpeeds = new Map();
+    /** @type {Map<number, number>} carId -> highlight until (page clock) */
+    this.lapFlash = new Map();
+    /** @type {Array<{carId: number, driver: string, lapTimeMs: number, cuts: number, at: number}>} newest first */
+    this.recentLaps = [];
+    /** @type {any} */
+    this.rf2 = null;
+    /** @type {any} */
+    this.rf2Status = null;
+    /** @type {any} */
+    this.frame = null;
+    /** @type {any} */
+    this.robocarStatus = null;
+    /** Names of the panels changed since the last draw. @type {Set<string>} */
+    this.dirty = new Set();
+    this.messages = 0;
+  }
+
+  /** @param {string} plugin */
+  loaded(plugin) {
+    if (plugin === 'core') return this.status !== null;
+    return Boolean(this.status?.plugins?.some((/** @type {any} */ p) => p.name === plugin));
+  }
+
+  /** @param {Message} m @param {number} now page clock, ms */
+  apply(m, now) {
+    this.messages++;
+    const seen = this.seen.get(m.topic);
+    if (seen) {
+      const gap = now - seen.at;
+      // A moving average of the gap between messages: what "usual" means for staleness.
+      seen.intervalMs = seen.count === 1 ? gap : seen.intervalMs * 0.8 + gap * 0.2;
+      seen.at = now;
+      seen.count++;
+    } else {
+      this.seen.set(m.topic, { at: now, intervalMs: 0, count: 1 });
+    }
+    const d = m.data;
+    switch (m.topic) {
+      case 'core/status':
+        this.status = d;
+        this.statusTs = m.ts;
+        this.trackStreams(d?.topics ?? []);
+        this.dirty.add('gateway');
+        this.dirty.add('panels');
+        break;
+      case 'acudp/state':
+        this.acState = d;
+        this.dirty.add('ac');
+        break;
+      case 'acudp/car_update':
+        if (d && typeof d.carId === 'number') {
+          const v = d.velocity ?? {};
+          this.acSpeeds.set(d.carId, Math.hypot(v.x ?? 0, v.y ?? 0, v.z ?? 0) * 3.6);
+          this.dirty.add('ac');
+        }
+        break;
+      case 'acudp/lap_completed':
+        if (d && typeof d.carId === 'number') {
+          this.lapFlash.set(d.carId, now + LAP_FLASH_MS);
+          this.recentLaps.unshift({ carId: d.carId, driver: this.driverName(d.carId), lapTimeMs: d.lapTimeMs, cuts: d.cuts ?? 0, at: now });
+          this.recentLaps.length = Math.min(this.recentLaps.length, 5);
+          this.dirty.add('ac');
+        }
+        break;
+      case 'rf2/telemetry':
+        this.rf2 = d;
+        this.dirty.add('rf2');
+        break;
+      case 'rf2/status':
+        this.rf2Status = d;
+        this.dirty.add('rf2');
+        break;
+      case 'robocar/frame':
+        this.frame = d;
+        this.dirty.add('robocar');
+        break;
+      case 'robocar/status':
+        this.robocarStatus = d;
+        this.dirty.add('robocar');
+        break;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Which topics stream: messages in STREAM_STREAK status intervals in a row. Only those can go
+   * stale; an event topic (a lap, a chat line) is quiet between events by nature.
+   * @param {any[]} topics
+   */
+  trackStreams(topics) {
+    for (const t of topics) {
+      const s = this.streams.get(t.topic) ?? { count: 0, streak: 0, stream: false };
+      if (t.count > s.count) {
+        s.streak++;
+        if (s.streak >= STREAM_STREAK) s.stream = true;
+      } else {
+        s.streak = 0;
+      }
+      s.count = t.count;
+      this.streams.set(t.topic, s);
+    }
+  }
+
+  /**
+   * The gateway's topics from core/status, with their age and whether a stream went quiet (by the
+   * gateway's clock; the usual interval is the topic's average since its first message).
+   */
+  topicRows() {
+    /** @type {any[]} */
+    const topics = this.status?.topics ?? [];
+    const now = this.statusTs;
+    return topics.map((t) => {
+      const intervalMs = t.count > 1 ? (t.lastAt - t.firstAt) / (t.count - 1) : 0;
+      const stream = this.streams.get(t.topic)?.stream ?? false;
+      return { topic: t.topic, rate: t.rate, count: t.count, ageMs: Math.max(0, now - t.lastAt), stale: stream && isStale(t.lastAt, intervalMs, now) };
+    });
+  }
+
+  /** @param {number} carId */
+  driverName(carId) {
+    const car = this.acState?.cars?.find((/** @type {any} */ c) => c.carId === carId);
+    return car?.driverName || `car ${carId}`;
+  }
+
+  /** @param {string} topic @param {number} now */
+  topicStale(topic, now) {
+    const s = this.seen.get(topic);
+    return s ? isStale(s.at, s.intervalMs, now) : false;
+  }
+
+  /** Whether a panel's live topic has gone quiet (never stale before its first message). @param {keyof typeof PANELS} panel @param {number} now */
+  panelStale(panel, now) {
+    return this.topicStale(PANELS[panel].live, now);
+  }
+
+  /**
+   * The timing board: the last leaderboard's order (positions), then cars not in it; connected
+   * cars only, or every car when none is marked connected.
+   * @param {number} now
+   */
+  acRows(now) {
+    const st = this.acState;
+    if (!st) return [];
+    /** @type {any[]} */
+    const cars = Array.isArray(st.cars) ? st.cars : [];
+    const connected = cars.filter((c) => c.connected);
+    const shown = connected.length ? connected : cars;
+    const byId = new Map(shown.map((c) => [c.carId, c]));
+    /** @type {number[]} */
+    const order = [];
+    for (const e of st.leaderboard?.entries ?? []) if (byId.has(e.carId) && !order.includes(e.carId)) order.push(e.carId);
+    const rest = shown.filter((c) => !order.includes(c.carId)).map((c) => c.carId).sort((a, b) => a - b);
+    const ranked = order.length;
+    return [...order, ...rest].map((carId, i) => {
+      const c = byId.get(carId);
+      const flashUntil = this.lapFlash.get(carId) ?? 0;
+      return {
+        pos: i < ranked ? i + 1 : null,
+        carId,
+        driver: c.driverName || `car ${carId}`,
+        model: c.carModel ?? '',
+        laps: c.laps ?? 0,
+        last: formatLap(c.lastLapMs),
+        best: formatLap(c.bestLapMs),
+        speedKmh: this.acSpeeds.get(carId),
+        flash: flashUntil > now,
+      };
+    });
+  }
+
+  /** The session line of the board. */
+  acSession() {
+    const s = this.acState?.session;
+    if (!s) return null;
+    const type = { 0: 'Booking', 1: 'Practice', 2: 'Qualify', 3: 'Race' }[/** @type {0|1|2|3} */ (s.sessionType)] ?? '';
+    const length = s.laps ? `${s.laps} laps` : s.timeMinutes ? `${s.timeMinutes} min` : '';
+    return { name: s.name || type, type, track: [s.track, s.trackConfig].filter(Boolean).join(' / '), server: s.serverName ?? '', length, elapsedMs: s.elapsedMs };
+  }
+
+  /** Any lap highlight still running (the board must be redrawn when it ends). @param {number} now */
+  flashing(now) {
+    for (const until of this.lapFlash.values()) if (until > now) return true;
+    return false;
+  }
+}
