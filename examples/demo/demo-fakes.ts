@@ -13,7 +13,7 @@ export const DEMO_DIR = process.env.ACGATEWAY_DEMO_DIR ?? path.join(os.tmpdir(),
 export const demoDefaults = {
   dir: DEMO_DIR,
   /** The fake AC server sends to the acudp plugin's listenPort and takes commands on commandPort. */
-  acudp: { pluginPort: 12000, commandPort: 11000, cars: 12 },
+  acudp: { pluginPort: 12000, commandPort: 11000, cars: 12, lapMs: 40_000 },
   /** The fake Emperor race-control server. */
   raceControl: { port: 8091 },
 };
@@ -27,6 +27,8 @@ const options = z
         pluginPort: z.number().int().default(demoDefaults.acudp.pluginPort),
         commandPort: z.number().int().default(demoDefaults.acudp.commandPort),
         cars: z.number().int().min(1).max(64).default(demoDefaults.acudp.cars),
+        /** Length of a lap of the fake AC server's cars, ms. */
+        lapMs: z.number().int().min(1000).default(demoDefaults.acudp.lapMs),
       })
       .prefault({}),
     rf2: z.object({ enabled: z.boolean().default(true), vehicles: z.number().int().min(1).max(128).default(16) }).prefault({}),
@@ -58,7 +60,7 @@ export const demoFakes = definePlugin({
     }
 
     if (o.acudp.enabled) {
-      const fake = new FakeAcServer({ cars: o.acudp.cars, pluginPort: o.acudp.pluginPort, commandPort: o.acudp.commandPort, lapMs: 40_000, chatEveryMs: 15_000, collisionEveryMs: 6_000, churnEveryMs: 45_000 });
+      const fake = new FakeAcServer({ cars: o.acudp.cars, pluginPort: o.acudp.pluginPort, commandPort: o.acudp.commandPort, lapMs: o.acudp.lapMs, chatEveryMs: 15_000, collisionEveryMs: 6_000, churnEveryMs: 45_000 });
       api.addSource({
         name: 'fake-ac-server',
         start: () => fake.start(),

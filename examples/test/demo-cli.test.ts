@@ -83,6 +83,11 @@ describe.skipIf(!built)('the built-in demo (npm start)', () => {
       child!.once('exit', (code) => { clearInterval(t); clearTimeout(to); reject(new Error(`demo exited with ${code}:\n${out}`)); });
     });
     for (const url of ['ws://127.0.0.1:8090/', 'ws://127.0.0.1:8080/', 'ws://127.0.0.1:8081/', 'http://127.0.0.1:3000/socket.io/']) expect(out).toContain(url);
+    // The live page the banner points at is served (its browser test: web-demo.test.ts).
+    expect(out).toContain('Live page: http://127.0.0.1:8090/ ');
+    const page = await fetch('http://127.0.0.1:8090/');
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await page.text()).toContain('<title>acgateway live</title>');
 
     const ws = new WebSocket('ws://127.0.0.1:8090/');
     const seen = new Set<string>();

@@ -14,7 +14,7 @@ describe('docs/topics.md and docs/commands.md', () => {
     }
   });
 
-  it('have a Topics and a Commands section from every first-party plugin', () => {
+  it('have a Topics and a Commands section from the core and every first-party plugin', () => {
     for (const rel of ['docs/topics.md', 'docs/commands.md']) {
       expect(readFileSync(path.join(root, rel), 'utf8')).not.toContain('README has no');
     }

@@ -1,0 +1,188 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { API_VERSION, definePlugin } from '@acgateway/core';
+import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { chromiumPath, launchChromium, noChromiumMessage } from '../../../test-support/browser.js';
+
+// The built-in page in a real (headless) Chromium, against a host whose "rf2" plugin is a stand-in
+// the test steers: its rate, a stop, a flood. What the page must survive: a topic that stops, a
+// gateway restart, hundreds of messages a second, a token. The demo in a browser: examples/test.
+
+if (!chromiumPath) console.warn(`web page browser tests skipped: ${noChromiumMessage}`);
+
+/** Telemetry like rf2's, at a rate and burst the test sets; `running` false stops it. */
+const control = { running: true, intervalMs: 20, burst: 1, gear: 1, sent: 0 };
+const fakeRf2 = definePlugin({
+  name: 'rf2',
+  apiVersion: API_VERSION,
+  apply(api) {
+    let timer: NodeJS.Timeout | undefined;
+    api.addSource({
+      name: 'telemetry',
+      start: () => {
+        timer = setInterval(() => {
+          if (!control.running) return;
+          for (let i = 0; i < control.burst; i++) {
+            control.sent++;
+            const rpm = 4000 + (control.sent % 40) * 100;
+            api.publish('rf2/telemetry', { vehicleName: 'Test Car', trackName: 'Test Ring', lapNumber: 2, speedKmh: 100 + (control.sent % 50), gear: control.gear, rpm, maxRpm: 9000, throttle: 0.8, brake: 0.1 });
+          }
+        }, control.intervalMs);
+      },
+      stop: () => clearInterval(timer),
+    });
+  },
+});
+
+let browser: Browser | undefined;
+let host: TestHost | undefined;
+let page: Page | undefined;
+
+beforeAll(async () => {
+  if (chromiumPath) browser = await launchChromium();
+}, 30_000);
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  await page?.context().close();
+  page = undefined;
+  await host?.stop();
+  host = undefined;
+  Object.assign(control, { running: true, intervalMs: 20, burst: 1, gear: 1 });
+});
+
+async function openPage(url: string): Promise<Page> {
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  (page as Page & { errors?: string[] }).errors = errors;
+  return page;
+}
+
+const text = (p: Page, selector: string) => p.locator(selector).innerText();
+
+/** Sends a line through the command box and returns the reply's text once it came. */
+async function command(p: Page, line: string): Promise<string> {
+  await p.fill('#command-line', line);
+  await p.click('#command-form button');
+  const reply = p.locator('#command-output .entry').first().locator('.reply');
+  await expect.poll(() => reply.getAttribute('class'), { timeout: 10_000 }).not.toContain('waiting');
+  return reply.innerText();
+}
+
+describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, () => {
+  it('shows the panels of loaded plugins only, the gateway tables, and live rF2 data', async () => {
+    host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' } } });
+    const p = await openPage(host.urls.page);
+    await p.waitForSelector('#conn[data-state="connected"]');
+    await p.waitForSelector('#panel-rf2:not([hidden])');
+    await p.waitForSelector('#plugins tr[data-plugin="rf2"]');
+    expect(await p.locator('#panel-ac').isHidden()).toBe(true);
+    expect(await p.locator('#panel-robocar').isHidden()).toBe(true);
+    expect(await text(p, '#rf2-gear')).toBe('1');
+    control.gear = 4;
+    await expect.poll(() => text(p, '#rf2-gear')).toBe('4');
+    expect(await text(p, '#rf2-who')).toContain('Test Car');
+    // The endpoint table counts this page's own connection; the topic table has the telemetry rate.
+    await p.waitForSelector('#topics tr[data-topic="rf2/telemetry"]');
+    await expect.poll(async () => Number(await text(p, '#topics tr[data-topic="rf2/telemetry"] td:nth-child(2)'))).toBeGreaterThan(5);
+    const gatewayRow = p.locator('#endpoints tr', { hasText: 'core/gateway' });
+    await expect.poll(() => gatewayRow.locator('td').nth(3).innerText()).toBe('1');
+    expect(await gatewayRow.locator('td').nth(2).innerText()).toBe(host.urls.gateway);
+    expect((p as Page & { errors?: string[] }).errors).toEqual([]);
+  });
+
+  it('sends a line from the command box and shows the reply or the error', async () => {
+    host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' } } });
+    const p = await openPage(host.urls.page);
+    await p.waitForSelector('#conn[data-state="connected"]');
+    const help = JSON.parse(await command(p, 'help')) as Array<{ verb: string; plugin: string }>;
+    expect(help).toContainEqual(expect.objectContaining({ verb: 'help', plugin: 'core' }));
+    expect(await command(p, 'halp')).toMatch(/^UNKNOWN_VERB: unknown command "halp"; did you mean: help\?/);
+  });
+
+  it('marks a topic that stops as stale, and clears the mark when it comes back', async () => {
+    host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' } } });
+    const p = await openPage(host.urls.page);
+    await p.waitForSelector('#panel-rf2:not([hidden])');
+    await expect.poll(() => text(p, '#rf2-gear')).toBe('1');
+    expect(await p.locator('#panel-rf2').getAttribute('class')).not.toContain('stale');
+    control.running = false;
+    await p.waitForSelector('#panel-rf2.stale', { timeout: 15_000 });
+    expect(await p.locator('#panel-rf2 .stale-badge').isVisible()).toBe(true);
+    control.gear = 5;
+    control.running = true;
+    await p.waitForSelector('#panel-rf2:not(.stale)', { timeout: 5_000 });
+    expect(await text(p, '#rf2-gear')).toBe('5');
+  });
+
+  it('reconnects by itself after a gateway restart, and says so', async () => {
+    host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' } } });
+    const port = Number(new URL(host.urls.page).port);
+    const p = await openPage(host.urls.page);
+    await p.waitForSelector('#conn[data-state="connected"]');
+    await host.stop();
+    host = undefined;
+    await p.waitForSelector('#conn[data-state="down"]');
+    expect(await text(p, '#notice')).toMatch(/Lost the connection to the gateway.*reconnecting by itself/);
+    control.gear = 3;
+    host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' }, server: { port } } });
+    await p.waitForSelector('#conn[data-state="connected"]', { timeout: 20_000 });
+    expect(await text(p, '#notice')).toBe('Reconnected to the gateway.');
+    // Subscriptions are made again: data flows on the new connection.
+    await expect.poll(() => text(p, '#rf2-gear')).toBe('3');
+    expect(await p.evaluate(() => (window as unknown as { acgateway: { stats: { connects: number } } }).acgateway.stats.connects)).toBe(2);
+  });
+
+  it('under hundreds of messages a second draws at most once per frame and stays responsive', async () => {
+    // 2000 messages a second: bursts of 20 every 10 ms.
+    Object.assign(control, { intervalMs: 10, burst: 20 });
+    host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' } } });
+    const p = await openPage(host.urls.page);
+    await p.waitForSelector('#panel-rf2:not([hidden])');
+    // Count the browser's animation frames from now on, next to the page's own counters.
+    const before = await p.evaluate(() => {
+      const w = window as unknown as { frames_: number; acgateway: { stats: { messages: number; renders: number } } };
+      w.frames_ = 0;
+      const tick = () => {
+        w.frames_++;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      return { ...w.acgateway.stats };
+    });
+    // The command box answers while the flood goes on.
+    expect(JSON.parse(await command(p, 'help help'))[0]).toMatchObject({ verb: 'help' });
+    await p.waitForFunction((m0) => (window as unknown as { acgateway: { stats: { messages: number } } }).acgateway.stats.messages > m0 + 2000, before.messages, { timeout: 20_000 });
+    const after = await p.evaluate(() => {
+      const w = window as unknown as { frames_: number; acgateway: { stats: { messages: number; renders: number } } };
+      return { frames: w.frames_, ...w.acgateway.stats };
+    });
+    const messages = after.messages - before.messages;
+    const renders = after.renders - before.renders;
+    expect(messages).toBeGreaterThan(2000);
+    // One draw per animation frame at most (+1: a draw queued just before counting began).
+    expect(renders).toBeLessThanOrEqual(after.frames + 1);
+    expect(renders).toBeLessThan(messages / 5);
+  });
+
+  it('asks for the token a gateway requires, then connects and runs commands with it', async () => {
+    host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' }, server: { token: 'letmein', requireToken: true } } });
+    const p = await openPage(host.urls.page);
+    await p.waitForSelector('#token-form:not([hidden])');
+    expect(await text(p, '#token-why')).toBe('This gateway needs a token.');
+    expect(await p.locator('#conn').getAttribute('data-state')).not.toBe('connected');
+    await p.fill('#token-input', 'letmein');
+    await p.click('#token-form button');
+    await p.waitForSelector('#conn[data-state="connected"]');
+    expect(await text(p, '#role')).toBe('full control');
+    expect(await p.locator('#token-form').isHidden()).toBe(true);
+    expect(JSON.parse(await command(p, 'help help'))[0]).toMatchObject({ verb: 'help' });
+    // The token stays for this tab: a reload connects at once.
+    await p.reload();
+    await p.waitForSelector('#conn[data-state="connected"]');
+  });
+});
