@@ -27,6 +27,15 @@ async function live(pluginOptions: Parameters<typeof acudp>[0] = {}, serverOptio
   return host;
 }
 
+/** A fake server whose drivers all joined (their joins sent to a port nobody listens on) before any plugin ran. */
+async function fakeWithEarlyDrivers(cars: number): Promise<FakeAcServer> {
+  const { port: nobody } = await loopbackUdp().then(({ socket, port }) => new Promise<{ port: number }>((r) => socket.close(() => r({ port }))));
+  const server = new FakeAcServer({ cars, pluginPort: nobody, commandPort: 0, lapMs: 60_000, loadDelayMs: 5, chatEveryMs: 0, collisionEveryMs: 0 });
+  await server.start();
+  await until('every driver joined', () => (server.stats.sent.client_loaded ?? 0) === cars);
+  return server;
+}
+
 describe('acudp plugin with a fake AC server', () => {
   it('keys car updates by car id, so a slow latest subscriber keeps every car', async () => {
     const host = await live({ realtimeIntervalMs: 40 });
@@ -115,12 +124,8 @@ describe('acudp plugin with a fake AC server', () => {
   });
 
   it('asks the server about drivers who joined before the plugin listened, once per car', async () => {
-    // The fake runs first and sends its joins to a port nobody listens on yet: the plugin, started
-    // later, sees only car updates; it must ask (GET_CAR_INFO) to put names on the cars.
-    const { port: early } = await loopbackUdp().then(({ socket, port }) => new Promise<{ port: number }>((r) => socket.close(() => r({ port }))));
-    fake = new FakeAcServer({ cars: 3, pluginPort: early, commandPort: 0, lapMs: 60_000, loadDelayMs: 5, chatEveryMs: 0, collisionEveryMs: 0 });
-    await fake.start();
-    await until('every driver joined', () => (fake!.stats.sent.client_loaded ?? 0) === 3);
+    // The plugin, started after the joins, sees only car updates; it must ask (GET_CAR_INFO) to put names on the cars.
+    fake = await fakeWithEarlyDrivers(3);
     const asked: number[] = [];
     fake.on('command', (cmd: { type: string; carId?: number }) => cmd.type === 'get_car_info' && asked.push(cmd.carId!));
     t = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: fake.commandPort, realtimeIntervalMs: 30 })] });
@@ -134,10 +139,7 @@ describe('acudp plugin with a fake AC server', () => {
   });
 
   it('with askCarInfo off, cars that joined earlier stay nameless and nothing is asked', async () => {
-    const { port: early } = await loopbackUdp().then(({ socket, port }) => new Promise<{ port: number }>((r) => socket.close(() => r({ port }))));
-    fake = new FakeAcServer({ cars: 2, pluginPort: early, commandPort: 0, lapMs: 60_000, loadDelayMs: 5, chatEveryMs: 0, collisionEveryMs: 0 });
-    await fake.start();
-    await until('every driver joined', () => (fake!.stats.sent.client_loaded ?? 0) === 2);
+    fake = await fakeWithEarlyDrivers(2);
     const asked: string[] = [];
     fake.on('command', (cmd: { type: string }) => asked.push(cmd.type));
     t = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: fake.commandPort, realtimeIntervalMs: 30, askCarInfo: false })] });
