@@ -104,19 +104,25 @@ describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, 
     expect(await command(p, 'halp')).toMatch(/^UNKNOWN_VERB: unknown command "halp"; did you mean: help\?/);
   });
 
-  it('marks a topic that stops as stale, and clears the mark when it comes back', async () => {
+  it('marks a topic that stops as stale, on its panel and in the topic list, and clears the mark when it comes back', async () => {
     host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' } } });
     const p = await openPage(host.urls.page);
     await p.waitForSelector('#panel-rf2:not([hidden])');
     await expect.poll(() => text(p, '#rf2-gear')).toBe('1');
     expect(await p.locator('#panel-rf2').getAttribute('class')).not.toContain('stale');
+    // The topic list marks streams only: a topic with messages in five status intervals in a row.
+    await p.waitForFunction(() => (window as any).acgateway.model.streams.get('rf2/telemetry')?.stream === true, undefined, { timeout: 15_000 });
     control.running = false;
     await p.waitForSelector('#panel-rf2.stale', { timeout: 15_000 });
     expect(await p.locator('#panel-rf2 .stale-badge').isVisible()).toBe(true);
+    await p.waitForSelector('#topics tr.stale[data-topic="rf2/telemetry"]', { timeout: 15_000 });
+    // core/status itself keeps coming: not stale.
+    expect(await p.locator('#topics tr[data-topic="core/status"]').getAttribute('class')).toBe('');
     control.gear = 5;
     control.running = true;
     await p.waitForSelector('#panel-rf2:not(.stale)', { timeout: 5_000 });
     expect(await text(p, '#rf2-gear')).toBe('5');
+    await p.waitForSelector('#topics tr[data-topic="rf2/telemetry"]:not(.stale)', { timeout: 5_000 });
   });
 
   it('reconnects by itself after a gateway restart, and says so', async () => {
