@@ -66,7 +66,13 @@ export function createWebUi(options: { auth: AuthOptions; boundHost: string; log
       // sirv serves paths relative to the folder: /ui/app.js -> /app.js.
       req.url = (req.url ?? '/').slice(WEB_ASSETS_PATH.length - 1);
       const path = req.url.split('?')[0];
-      if (path === '/' || path === '/index.html') return page(req, res);
+      if (path === '/' || path === '/index.html') {
+        // The page lives at the gateway's own path (its websocket and relative URLs depend on it).
+        // A relative Location keeps a reverse proxy's path prefix.
+        res.writeHead(302, { location: '../', 'content-type': 'text/plain; charset=utf-8' });
+        res.end('the page is at ../\n');
+        return;
+      }
       files(req, res, () => {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`no such file in the web page: ${req.url}\n`);

@@ -73,9 +73,12 @@ describe('the web page over HTTP', () => {
       expect(res.status, path).toBe(404);
       expect(res.body, path).not.toContain('"name"');
     }
-    // The template itself is only served through the page handler (the marker replaced).
-    const viaUi = await (await fetch(new URL('ui/index.html', t.urls.page))).text();
-    expect(viaUi).toContain('data-access="admin"');
+    // The template itself is never served as a file: /ui/ and /ui/index.html send the browser to the page.
+    for (const path of ['ui/', 'ui/index.html']) {
+      const res = await fetch(new URL(path, t.urls.page), { redirect: 'manual' });
+      expect([res.status, res.headers.get('location')], path).toEqual([302, '../']);
+    }
+    expect(await (await fetch(new URL('ui/index.html', t.urls.page))).text()).toContain('data-access="admin"');
     const post = await fetch(t.urls.page, { method: 'POST' });
     expect(post.status).toBe(405);
   });
