@@ -92,6 +92,7 @@ function connect() {
   sock.onmessage = (e) => onFrame(e.data);
   sock.onclose = (e) => {
     if (ws !== sock) return; // replaced by a reconnect with a new token
+    $('role').textContent = '';
     for (const [id, entry] of pending) showReply(entry, { id, error: { code: 'DISCONNECTED', message: 'the connection closed before the reply' } });
     pending.clear();
     attempt++;
