@@ -65,6 +65,11 @@ describe.skipIf(!built)('publishing a third-party plugin', () => {
     });
     ws.close();
     expect(tick.data.greeting).toBe('hello, league');
+    // The installed core ships its live page.
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('ui/app.js');
+    expect((await fetch(`http://127.0.0.1:${port}/ui/app.js`)).status).toBe(200);
     child.kill('SIGINT');
     const code = await new Promise((r) => child!.once('exit', r));
     expect(code).toBe(0);
