@@ -175,6 +175,23 @@ describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, 
     expect(renders).toBeLessThan(messages / 5);
   });
 
+  it('lists the busiest 200 topics of a gateway with hundreds, and counts the rest', async () => {
+    const many = definePlugin({
+      name: 'many',
+      apiVersion: API_VERSION,
+      apply(api) {
+        api.addSource({ name: 'topics', start: () => { for (let i = 0; i < 300; i++) api.publish(`many/t${i}`, { i }); }, stop: () => {} });
+      },
+    });
+    host = await createTestHost({ plugins: [fakeRf2(), many()], config: { log: { level: 'warn' } } });
+    const p = await openPage(host.urls.page);
+    // 300 + rf2/telemetry + core/status = 302 topics (from the second status on): 200 rows, the
+    // busiest (the telemetry) among them.
+    await expect.poll(() => p.locator('#topics tr.more').innerText().catch(() => '')).toBe('… and 102 quieter topics');
+    expect(await p.locator('#topics tbody tr[data-topic]').count()).toBe(200);
+    await p.waitForSelector('#topics tr[data-topic="rf2/telemetry"]');
+  });
+
   it('asks for the token a gateway requires, then connects and runs commands with it', async () => {
     host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' }, server: { token: 'letmein', requireToken: true } } });
     const p = await openPage(host.urls.page);

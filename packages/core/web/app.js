@@ -150,6 +150,8 @@ function onFrame(raw) {
 // ---- command box -----------------------------------------------------------------------------
 
 const MAX_ENTRIES = 20;
+/** The topic table shows the busiest this many. */
+const MAX_TOPIC_ROWS = 200;
 const MAX_REPLY_CHARS = 20_000;
 
 /** @param {HTMLElement} entry @param {any} reply */
@@ -265,9 +267,12 @@ function drawGateway() {
       ),
     ),
   );
+  // A gateway with thousands of topics (per-car topics, say) must not cost a thousand-row table a second.
+  const topics = model.topicRows();
+  const shown = topics.length > MAX_TOPIC_ROWS ? [...topics].sort((a, b) => b.rate - a.rate).slice(0, MAX_TOPIC_ROWS).sort((a, b) => (a.topic < b.topic ? -1 : 1)) : topics;
   fillTable(
     $('topics'),
-    model.topicRows().map((t) =>
+    [...shown.map((t) =>
       el(
         'tr',
         { class: t.stale ? 'stale' : '', 'data-topic': t.topic },
@@ -276,7 +281,7 @@ function drawGateway() {
         el('td', { class: 'num' }, t.count),
         el('td', { class: 'num' }, age(t.ageMs)),
       ),
-    ),
+    ), ...(shown.length < topics.length ? [el('tr', { class: 'more' }, el('td', { colspan: '4' }, `… and ${topics.length - shown.length} quieter topics`))] : [])],
   );
 }
 
