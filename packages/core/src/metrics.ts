@@ -1,3 +1,4 @@
+import type { Message } from './bus.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 type CounterChild = { inc(value?: number): void };
@@ -23,8 +24,6 @@ export interface TopicStats {
   firstAt: number;
   lastAt: number;
 }
-import type { Message } from './bus.js';
-
 /**
  * The host's Prometheus registry (one per host, so several hosts in one process do not collide) and
  * the core's own series. Plugins add theirs with `metrics.counter(...)` or on `metrics.registry`.
