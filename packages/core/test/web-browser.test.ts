@@ -86,6 +86,11 @@ describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, 
     control.gear = 4;
     await expect.poll(() => text(p, '#rf2-gear')).toBe('4');
     expect(await text(p, '#rf2-who')).toContain('Test Car');
+    // The bars: throttle 0.8, brake 0.1, rpm 4000..7900 of 9000.
+    const width = (id: string) => p.locator(id).evaluate((e: HTMLElement) => e.style.width);
+    expect([await width('#rf2-throttle'), await width('#rf2-brake')]).toEqual(['80%', '10%']);
+    expect(parseFloat(await width('#rf2-rpm-bar'))).toBeGreaterThan(40);
+    expect(Number(await text(p, '#rf2-speed'))).toBeGreaterThanOrEqual(100);
     // The endpoint table counts this page's own connection; the topic table has the telemetry rate.
     await p.waitForSelector('#topics tr[data-topic="rf2/telemetry"]');
     await expect.poll(async () => Number(await text(p, '#topics tr[data-topic="rf2/telemetry"] td:nth-child(2)'))).toBeGreaterThan(5);
