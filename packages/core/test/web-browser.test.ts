@@ -177,7 +177,8 @@ describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, 
     expect(messages).toBeGreaterThan(2000);
     // One draw per animation frame at most (+1: a draw queued just before counting began).
     expect(renders).toBeLessThanOrEqual(after.frames + 1);
-    expect(renders).toBeLessThan(messages / 5);
+    // Many messages per draw (a page drawing per message has renders == messages).
+    expect(renders).toBeLessThan(messages / 2);
   });
 
   it('lists the busiest 200 topics of a gateway with hundreds, and counts the rest', async () => {
