@@ -7,17 +7,14 @@
 // topics and JSON.parses every message, the least any page must do.
 //
 //   node bench/web-page.bench.mjs        (build first; BENCH_QUICK=1 for a short run)
-import { existsSync } from 'node:fs';
 import { API_VERSION, definePlugin, Host } from '@acgateway/core';
-import { chromium } from 'playwright-core';
+import { chromiumPath, launchChromium, noChromiumMessage } from '../test-support/chromium.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const RATES = quick ? [100, 1000] : [100, 1000, 5000];
 const SECONDS = quick ? 3 : 6;
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean);
-const executablePath = CANDIDATES.find((p) => existsSync(p));
-if (!executablePath) {
-  console.log(`web-page bench skipped: no Chromium (set CHROMIUM_PATH or install Debian's "chromium"; looked at ${CANDIDATES.join(', ')})`);
+if (!chromiumPath) {
+  console.log(`web-page bench skipped: ${noChromiumMessage}`);
   process.exit(0);
 }
 
@@ -49,11 +46,7 @@ await host.start();
 const pageUrl = host.endpointUrls()['core/gateway'][0].replace(/^ws/, 'http');
 const wsUrl = host.endpointUrls()['core/gateway'][0];
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
+const browser = await launchChromium();
 
 /** A 50 ms timer in the page that records how late it fires. */
 const LATENESS_PROBE = `(() => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { createTestHost, type TestHost } from '@acgateway/core/testing';
-import { chromiumPath, launchChromium, noChromiumMessage } from '../../test-support/browser.js';
+import { chromiumPath, launchChromium, noChromiumMessage } from '../../test-support/chromium.mjs';
 import { demoOverrides, loadExample } from './helpers.js';
 
 // The built-in demo config (every plugin against its fakes, on free ports and a temp folder, AC laps

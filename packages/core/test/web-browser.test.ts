@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { API_VERSION, definePlugin } from '@acgateway/core';
 import { createTestHost, type TestHost } from '@acgateway/core/testing';
-import { chromiumPath, launchChromium, noChromiumMessage } from '../../../test-support/browser.js';
+import { chromiumPath, launchChromium, noChromiumMessage } from '../../../test-support/chromium.mjs';
 
 // The built-in page in a real (headless) Chromium, against a host whose "rf2" plugin is a stand-in
 // the test steers: its rate, a stop, a flood. What the page must survive: a topic that stops, a
@@ -37,6 +37,8 @@ const fakeRf2 = definePlugin({
 let browser: Browser | undefined;
 let host: TestHost | undefined;
 let page: Page | undefined;
+/** Uncaught errors of the page open now. */
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (chromiumPath) browser = await launchChromium();
@@ -55,10 +57,9 @@ afterEach(async () => {
 async function openPage(url: string): Promise<Page> {
   const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(url);
-  (page as Page & { errors?: string[] }).errors = errors;
   return page;
 }
 
@@ -97,7 +98,7 @@ describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, 
     const gatewayRow = p.locator('#endpoints tr', { hasText: 'core/gateway' });
     await expect.poll(() => gatewayRow.locator('td').nth(3).innerText()).toBe('1');
     expect(await gatewayRow.locator('td').nth(2).innerText()).toBe(host.urls.gateway);
-    expect((p as Page & { errors?: string[] }).errors).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 
   it('sends a line from the command box and shows the reply or the error', async () => {
