@@ -7,9 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(fileURLToPath(import.meta.url), '../..');
-export const PLUGINS = ['acudp', 'rf2', 'acws', 'emperor', 'robocar'];
-/** The packages whose READMEs are read: the core first, then the plugins. */
-const PACKAGES = [{ name: 'core', dir: 'core' }, ...PLUGINS.map((p) => ({ name: p, dir: `plugin-${p}` }))];
+/** The packages whose READMEs are read: the core first, then the first-party plugins. */
+const PACKAGES = [{ name: 'core', dir: 'core' }, ...['acudp', 'rf2', 'acws', 'emperor', 'robocar'].map((p) => ({ name: p, dir: `plugin-${p}` }))];
 
 /** The body of a `## <title>` section, headings moved one level down, links made relative to docs/. */
 export function section(markdown, title, dir) {

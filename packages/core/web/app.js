@@ -326,14 +326,16 @@ function drawRf2() {
   $('rf2-brake').style.width = `${clamp01(t.brake) * 100}%`;
 }
 
-let shownSeq = -1;
+/** The frame the image shows: a new message is a new object, so no sequence bookkeeping is needed. */
+/** @type {unknown} */
+let shownFrame = null;
 function drawRobocar() {
   const f = model.frame;
   const cam = model.robocarStatus;
   const seen = model.seen.get('robocar/frame');
   const fps = seen && seen.intervalMs > 0 ? (1000 / seen.intervalMs).toFixed(1) : '–';
-  if (f && f.seq !== shownSeq) {
-    shownSeq = f.seq;
+  if (f && f !== shownFrame) {
+    shownFrame = f;
     /** @type {HTMLImageElement} */ ($('robocar-img')).src = `data:image/${f.format ?? 'jpeg'};base64,${f.frame}`;
   }
   $('robocar-info').textContent = f
