@@ -97,7 +97,6 @@ export class Model {
     this.robocarStatus = null;
     /** Names of the panels changed since the last draw. @type {Set<string>} */
     this.dirty = new Set();
-    this.messages = 0;
   }
 
   /** @param {string} plugin */
@@ -108,7 +107,6 @@ export class Model {
 
   /** @param {Message} m @param {number} now page clock, ms */
   apply(m, now) {
-    this.messages++;
     const seen = this.seen.get(m.topic);
     if (seen) {
       const gap = now - seen.at;
