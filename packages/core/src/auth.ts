@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import { isLoopback } from './http/servers.js';
 
 export interface AuthOptions {
@@ -7,8 +8,11 @@ export interface AuthOptions {
   token?: string;
   /** Read-only token: `read` verbs only, no driver IP addresses. */
   readToken?: string;
-  /** Ask for a token even on loopback. */
-  requireToken?: boolean;
+  /**
+   * Browser pages (by `Origin`, e.g. `https://league.example`) allowed to connect besides the
+   * gateway's own page; `'*'` allows any page. Non-browser clients send no `Origin` and are unaffected.
+   */
+  allowedOrigins?: readonly string[];
 }
 
 export type Role = 'admin' | 'read';
@@ -17,6 +21,8 @@ export interface AuthDecision {
   role?: Role;
   /** Why the connection is refused (no role). */
   refused?: string;
+  /** The HTTP status of a refusal: 403 for a foreign page, 401 for a missing or wrong token. */
+  status?: 401 | 403;
 }
 
 function same(a: string, b: string): boolean {
@@ -33,25 +39,69 @@ export function tokenOf(req: IncomingMessage): string | undefined {
   return url.searchParams.get('token') ?? undefined;
 }
 
+/** `scheme://host[:port]`, lower-case, default port dropped; the input as is when it is no URL (`null`). */
+function normalizeOrigin(origin: string): string {
+  try {
+    const u = new URL(origin);
+    return `${u.protocol}//${u.host}`.toLowerCase();
+  } catch {
+    return origin.trim().toLowerCase();
+  }
+}
+
+/** A name that cannot be rebound by a DNS server: an address literal or `localhost`. */
+function isFixedName(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || isIP(h) !== 0;
+}
+
 /**
- * The rule every endpoint that can change a server follows:
- * - bound to loopback with no token asked for: everyone is admin;
- * - a token configured (or required): a connection must present the token (admin) or the read token (read);
- * - bound elsewhere with no token configured: connections are read-only, so nothing can be changed
- *   by whoever reaches the port.
+ * Whether a browser page may open a connection here. No `Origin` (a script, a native client): yes.
+ * The gateway's own page (the `Origin` names the host the request was sent to, by address or
+ * `localhost`, so a rebound DNS name does not pass): yes. A page listed in `allowedOrigins`: yes.
+ * Anything else, whatever the bind address: no. Returns why not, or undefined.
+ */
+export function originRefusal(req: IncomingMessage, allowedOrigins: readonly string[] = []): string | undefined {
+  const origin = req.headers.origin;
+  if (origin === undefined) return undefined;
+  if (allowedOrigins.includes('*')) return undefined;
+  const normalized = normalizeOrigin(origin);
+  if (allowedOrigins.some((a) => normalizeOrigin(a) === normalized)) return undefined;
+  const host = req.headers.host?.toLowerCase();
+  try {
+    const u = new URL(origin);
+    if (host && u.host.toLowerCase() === host && isFixedName(u.hostname)) return undefined;
+  } catch {
+    // `null` (a file:// page, a sandboxed frame) or garbage: only an allowedOrigins entry lets it in.
+  }
+  return `a page from ${JSON.stringify(origin.slice(0, 200))} may not connect: list it in allowedOrigins to allow it`;
+}
+
+/**
+ * The rule every endpoint follows (the table in the README):
+ * - a browser page that is neither the gateway's own nor listed in `allowedOrigins`: refused (403);
+ * - a token configured (`token` and/or `readToken`): a connection must present one, on loopback too
+ *   (admin or read; none or a wrong one: 401);
+ * - no token configured, bound to loopback: admin (local convenience);
+ * - no token configured, bound elsewhere: read-only, so nothing can be changed by whoever reaches the port.
  */
 export function decideRole(req: IncomingMessage, auth: AuthOptions, boundHost: string): AuthDecision {
-  const presented = tokenOf(req);
+  const foreign = originRefusal(req, auth.allowedOrigins);
+  if (foreign) return { refused: foreign, status: 403 };
   const anyToken = Boolean(auth.token || auth.readToken);
-  if (!anyToken) {
-    if (auth.requireToken) return { refused: 'a token is required but none is configured on the server' };
-    return { role: isLoopback(boundHost) ? 'admin' : 'read' };
+  if (!anyToken) return { role: isLoopback(boundHost) ? 'admin' : 'read' };
+  const presented = tokenOf(req);
+  if (presented === undefined) return { refused: 'a token is required (?token=... or Authorization: Bearer ...)', status: 401 };
+  if (auth.token && same(presented, auth.token)) return { role: 'admin' };
+  if (auth.readToken && same(presented, auth.readToken)) return { role: 'read' };
+  return { refused: 'invalid token', status: 401 };
+}
+
+/** `requireToken` is retired: a configured token is always required now. Says what a config that still sets it gets. */
+export function retiredRequireToken(where: string, value: boolean | undefined, hasToken: boolean): { error?: string; warning?: string } {
+  if (value === undefined) return {};
+  if (value && !hasToken) {
+    return { error: `${where}.requireToken is retired and, with no token configured, no longer refuses anyone: set ${where}.token (and/or ${where}.readToken), which is then always required, or remove requireToken` };
   }
-  if (presented !== undefined) {
-    if (auth.token && same(presented, auth.token)) return { role: 'admin' };
-    if (auth.readToken && same(presented, auth.readToken)) return { role: 'read' };
-    return { refused: 'invalid token' };
-  }
-  if (isLoopback(boundHost) && !auth.requireToken) return { role: 'admin' };
-  return { refused: 'a token is required (?token=... or Authorization: Bearer ...)' };
+  return { warning: `${where}.requireToken is retired (a configured token is now always required, on loopback too): remove it from the config` };
 }

@@ -6,6 +6,8 @@ export interface AtomicWriteOptions {
   backup?: boolean;
   /** Folder for backups (default: beside the file). */
   backupDir?: string;
+  /** Backups of this file kept, newest first; older ones are deleted (default 10). */
+  keepBackups?: number;
   now?: () => Date;
 }
 
@@ -56,5 +58,15 @@ export async function replaceWithBackup(tmp: string, file: string, options: Atom
     }
   }
   await fs.rename(tmp, file);
+  if (backup) await pruneBackups(path.dirname(backup), path.basename(file), options.keepBackups ?? DEFAULT_KEEP_BACKUPS);
   return backup;
+}
+
+export const DEFAULT_KEEP_BACKUPS = 10;
+
+/** Deletes all but the newest `keep` backups of one file (`<name>.<ISO stamp>.bak`, so names sort by time). */
+async function pruneBackups(dir: string, base: string, keep: number): Promise<void> {
+  const stamp = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z\.bak$/;
+  const names = (await fs.readdir(dir)).filter((n) => n.startsWith(`${base}.`) && stamp.test(n.slice(base.length + 1))).sort();
+  for (const old of names.slice(0, Math.max(0, names.length - keep))) await fs.rm(path.join(dir, old), { force: true });
 }

@@ -20,6 +20,7 @@ import { Metrics } from './metrics.js';
 import type { PluginApi, PluginDefinition } from './plugin.js';
 import { StatusPublisher } from './status.js';
 import { systemClock, TOKENS, type Clock } from './tokens.js';
+import { retiredRequireToken } from './auth.js';
 import { createWebUi, WEB_ASSETS_PATH } from './web.js';
 import { API_VERSION, CORE_VERSION } from './version.js';
 
@@ -89,6 +90,8 @@ export class Host implements Dispatcher {
   /** The plugin whose tap is running (set by the interceptor): registrations belong to it. */
   private runningTap: string | undefined;
   private startedAt = 0;
+  /** What plugins said their stop may take (`requireStopTime`). */
+  private readonly stopTimes: Array<{ plugin: string; ms: number; why: string }> = [];
   private readonly statusPublisher: StatusPublisher<ReturnType<Host['health']>>;
 
   constructor(private readonly options: HostOptions) {
@@ -105,6 +108,9 @@ export class Host implements Dispatcher {
     this.container.register(TOKENS.Metrics, { useValue: this.metrics });
     this.container.register(TOKENS.HttpServers, { useValue: this.http });
     this.container.register(TOKENS.Hooks, { useValue: this.hooks });
+    const retired = retiredRequireToken('server', this.config.server.requireToken, Boolean(this.config.server.token || this.config.server.readToken));
+    if (retired.error) throw new ConfigError(retired.error);
+    if (retired.warning) this.logger.warn(retired.warning);
     this.statusPublisher = new StatusPublisher(this.bus, this.metrics, this.clock, () => this.health(), this.config.server.statusIntervalMs);
     this.wireHooks();
   }
@@ -175,9 +181,18 @@ export class Host implements Dispatcher {
       }
       await this.applyPlugin(r, def);
     }
+    this.checkStopTimes();
     this.registerCore();
     this.collect();
     this.state = 'initialized';
+  }
+
+  /** Plugins stop one after another: the host's stop must outlast all of them together. */
+  private checkStopTimes(): void {
+    const total = this.stopTimes.reduce((sum, t) => sum + t.ms, 0);
+    if (total <= this.config.shutdownTimeoutMs) return;
+    const parts = this.stopTimes.map((t) => `plugin "${t.plugin}" up to ${t.ms} ms (${t.why})`).join(', ');
+    throw new ConfigError(`shutdownTimeoutMs is ${this.config.shutdownTimeoutMs} ms, but stopping may take ${total} ms: ${parts}; raise shutdownTimeoutMs to at least ${total} or lower those timeouts, so the gateway never exits before its processes have stopped`);
   }
 
   private async applyPlugin(r: ResolvedPlugin, def: PluginDefinition): Promise<void> {
@@ -208,7 +223,7 @@ export class Host implements Dispatcher {
 
   private makeApi(plugin: LoadedPlugin, logger: Logger): PluginApi {
     const name = plugin.name;
-    const deps = { name, http: this.http, metrics: this.metrics, logger };
+    const deps = { name, http: this.http, metrics: this.metrics, logger, allowedOrigins: this.config.server.allowedOrigins };
     const badInput = (kind: string) => this.metrics.badInput.labels(name, kind).inc();
     return {
       name,
@@ -233,13 +248,14 @@ export class Host implements Dispatcher {
         http: (o) => createHttpEndpoint(deps, o),
       },
       countBadInput: badInput,
+      requireStopTime: (ms, why) => void this.stopTimes.push({ plugin: name, ms, why }),
     };
   }
 
   /** The core's own endpoints (gateway websocket, /health, /metrics) and the `help` verb. */
   private registerCore(): void {
     const s = this.config.server;
-    const deps = { name: CORE, http: this.http, metrics: this.metrics, logger: this.logger.child({ plugin: CORE }) };
+    const deps = { name: CORE, http: this.http, metrics: this.metrics, logger: this.logger.child({ plugin: CORE }), allowedOrigins: s.allowedOrigins };
     this.commands.register(CORE, {
       verb: 'help',
       args: [{ name: 'verb', rest: true, optional: true }],
@@ -257,7 +273,7 @@ export class Host implements Dispatcher {
       this.logger.warn(`the gateway listens on ${s.host} without server.token: its clients are read-only; set server.token to allow commands that change things`);
     }
     const shared = this.http.acquire({ host: s.host, port: s.port });
-    const auth = { token: s.token, readToken: s.readToken, requireToken: s.requireToken };
+    const auth = { token: s.token, readToken: s.readToken, allowedOrigins: s.allowedOrigins };
     const web = s.ui ? createWebUi({ auth, boundHost: s.host, logger: deps.logger }) : undefined;
     this.components.push({
       plugin: CORE,

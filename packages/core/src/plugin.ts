@@ -101,4 +101,10 @@ export interface PluginApi {
   };
   /** Counts a piece of bad input (metric `acgateway_bad_input_total{plugin,kind}`). */
   countBadInput(kind: string): void;
+  /**
+   * Says the plugin's stop may take this long (e.g. a child process's stop timeout), naming the
+   * options that set it. A host whose `shutdownTimeoutMs` is shorter refuses the config, so it never
+   * exits halfway through a stop and leaves a process running.
+   */
+  requireStopTime(ms: number, why: string): void;
 }

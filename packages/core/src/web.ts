@@ -55,7 +55,8 @@ export function createWebUi(options: { auth: AuthOptions; boundHost: string; log
       res.end('GET the page, or connect a websocket\n');
       return;
     }
-    const decision = decideRole(req, options.auth, options.boundHost);
+    // What the page's own websocket will be asked for; a navigation's Origin is no concern here.
+    const decision = decideRole(req, { ...options.auth, allowedOrigins: ['*'] }, options.boundHost);
     const access = decision.role ?? (decision.refused === 'invalid token' ? 'invalid' : 'token');
     res.writeHead(200, PAGE_HEADERS);
     res.end(req.method === 'HEAD' ? undefined : template.replace(ACCESS_MARKER, access));
@@ -66,6 +67,12 @@ export function createWebUi(options: { auth: AuthOptions; boundHost: string; log
       // sirv serves paths relative to the folder: /ui/app.js -> /app.js.
       req.url = (req.url ?? '/').slice(WEB_ASSETS_PATH.length - 1);
       const path = req.url.split('?')[0];
+      if (path === '') {
+        // `/ui` itself: relative to it, ./ is the gateway's page (a proxy prefix survives).
+        res.writeHead(302, { location: './', 'content-type': 'text/plain; charset=utf-8' });
+        res.end('the page is at ./\n');
+        return;
+      }
       if (path === '/' || path === '/index.html') {
         // The page lives at the gateway's own path (its websocket and relative URLs depend on it).
         // A relative Location keeps a reverse proxy's path prefix.

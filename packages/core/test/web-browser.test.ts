@@ -200,7 +200,7 @@ describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, 
   });
 
   it('asks for the token a gateway requires, then connects and runs commands with it', async () => {
-    host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' }, server: { token: 'letmein', requireToken: true } } });
+    host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' }, server: { token: 'letmein' } } });
     const p = await openPage(host.urls.page);
     await p.waitForSelector('#token-form:not([hidden])');
     expect(await text(p, '#token-why')).toBe('This gateway needs a token.');

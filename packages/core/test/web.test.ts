@@ -84,7 +84,7 @@ describe('the web page over HTTP', () => {
   });
 
   it('tells the page whether its connection will need a token, by the websocket rule', async () => {
-    t = await createTestHost({ config: { server: { token: 'full-secret', readToken: 'read-secret', requireToken: true } } });
+    t = await createTestHost({ config: { server: { token: 'full-secret', readToken: 'read-secret' } } });
     const access = async (query: string) => /data-access="(\w+)"/.exec(await (await fetch(`${t!.urls.page}${query}`)).text())?.[1];
     expect(await access('')).toBe('token');
     expect(await access('?token=wrong')).toBe('invalid');

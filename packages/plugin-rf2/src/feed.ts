@@ -13,6 +13,7 @@ export interface FeedOptions {
   host: string;
   port: number;
   rateHz: number;
+  allowedOrigins?: string[];
 }
 
 export interface FeedSource {
@@ -54,6 +55,7 @@ export function createFeedEndpoint(api: PluginApi, options: FeedOptions, source:
     host: options.host,
     port: options.port,
     path: '/',
+    auth: { allowedOrigins: options.allowedOrigins },
     // The seed sends the first message as soon as a client connects.
     onConnection: (ws) => {
       const player = source.currentPlayer();

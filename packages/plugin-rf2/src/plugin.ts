@@ -16,6 +16,8 @@ const feedOptions = z.object({
   rateHz: z.number().positive().max(100).default(1),
   /** Which pedal values the feed reports: the game's filtered ones (the seed's choice) or the raw inputs. */
   pedals: z.enum(['filtered', 'unfiltered']).default('filtered'),
+  /** Browser pages allowed to connect besides the gateway's own (default: server.allowedOrigins); ['*'] = any. */
+  allowedOrigins: z.array(z.string().min(1)).optional(),
 });
 
 export const rf2Options = z.object({

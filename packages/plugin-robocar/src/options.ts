@@ -76,8 +76,13 @@ export const robocarOptions = z.strictObject({
   path: z.string().min(1).default('/socket.io/'),
   /** sensor_data and status per second. */
   publishRate: z.number().positive().max(100).default(10),
-  /** Allowed browser origins: '*' (the original's), one origin, a list, true (any) or false (no CORS headers). */
-  cors: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1)).min(1)]).default('*'),
+  /**
+   * Browser pages (origins) allowed to connect besides the gateway's own; ['*'] = any page (the
+   * original's CORS setting). Default: the gateway's `server.allowedOrigins`.
+   */
+  allowedOrigins: z.array(z.string().min(1)).optional(),
+  /** Retired in favour of `allowedOrigins` (a config that still sets it is told, and it is mapped over). */
+  cors: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   /** Without a camera the stream sends `camera: null` and `camera_connected: false`. */
   camera: cameraOptions.optional(),
 });

@@ -4,6 +4,7 @@ import { createCameraSource } from './camera/create.js';
 import { CameraFeed } from './camera/feed.js';
 import { robocarOptions } from './options.js';
 import { createRobocarStream } from './stream/endpoint.js';
+import { originsFromRetiredCors } from './stream/cors.js';
 import { TOPICS } from './topics.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -40,7 +41,13 @@ export const robocar = definePlugin({
         },
       });
     }
-    const stream = createRobocarStream(api, options, feed);
+    let allowedOrigins = options.allowedOrigins;
+    if (options.cors !== undefined) {
+      const retired = originsFromRetiredCors(options.cors);
+      api.logger.warn(retired.warning);
+      allowedOrigins ??= retired.allowedOrigins;
+    }
+    const stream = createRobocarStream(api, { ...options, allowedOrigins }, feed);
     api.addEndpoint(stream);
     api.addCommand({
       verb: 'robocar status',

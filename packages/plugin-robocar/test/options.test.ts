@@ -3,8 +3,8 @@ import { createTestHost } from '@acgateway/core/testing';
 import robocar, { robocarOptions } from '@acgateway/plugin-robocar';
 
 describe('options', () => {
-  it('defaults to the original stream: 127.0.0.1:3000, /socket.io/, 10 Hz, CORS *, no camera', () => {
-    expect(robocarOptions.parse({})).toEqual({ host: '127.0.0.1', port: 3000, path: '/socket.io/', publishRate: 10, cors: '*' });
+  it("defaults to the original stream: 127.0.0.1:3000, /socket.io/, 10 Hz, no camera; browser pages: the gateway's list", () => {
+    expect(robocarOptions.parse({})).toEqual({ host: '127.0.0.1', port: 3000, path: '/socket.io/', publishRate: 10 });
     expect(robocarOptions.parse({ camera: { source: 'test-pattern' } }).camera).toEqual({ source: 'test-pattern', width: 320, height: 180, fps: 10, quality: 85 });
     expect(robocarOptions.parse({ camera: { source: 'v4l2' } }).camera).toMatchObject({ device: '/dev/video0', ffmpegPath: 'ffmpeg', qscale: 5, stallTimeoutMs: 5000 });
   });

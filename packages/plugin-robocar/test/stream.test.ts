@@ -134,14 +134,25 @@ describe('robocar socket.io stream', () => {
     expect(r.t.host.bus.last(TOPICS.status)!.data).toStrictEqual({ timestamp: expect.any(Number), camera_connected: true, clients_connected: 0 });
   });
 
-  it('honours path and cors options', async () => {
-    const r = await start({ path: '/robocar/', cors: 'http://dash.example', publishRate: 10 });
+  it('honours path and allowedOrigins: a listed page gets CORS, any other page is refused (403), scripts connect', async () => {
+    const r = await start({ path: '/robocar/', allowedOrigins: ['http://dash.example'], publishRate: 10 });
     expect(new URL(r.url).pathname).toBe('/robocar/');
     const res = await fetch(`${r.url}?EIO=4&transport=polling`, { headers: { origin: 'http://dash.example' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://dash.example');
+    const evil = await fetch(`${r.url}?EIO=4&transport=polling`, { headers: { origin: 'http://evil.example' } });
+    expect(evil.status).toBe(403);
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await evil.text()).toMatch(/evil\.example.*allowedOrigins/);
     const c = await client(r.url);
     await c.next('status', isPeriodic);
+  });
+
+  it('maps the retired cors option to allowedOrigins and says so', async () => {
+    const r = await start({ cors: '*', publishRate: 10 });
+    const res = await fetch(`${r.url}?EIO=4&transport=polling`, { headers: { origin: 'http://anywhere.example' } });
+    expect(res.status).toBe(200);
+    expect(r.t.logs.some((l) => /robocar\.cors is retired: use robocar\.allowedOrigins: \["\*"\]/.test(l.msg ?? ''))).toBe(true);
   });
 
   it('gives a slow client the newest frame instead of a growing queue', async () => {

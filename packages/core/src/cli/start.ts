@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadConfigFile, resolveConfig } from '../config/load.js';
 import { createLogger, type LogLevel } from '../logger.js';
 import { Host } from '../host.js';
 
@@ -12,7 +12,9 @@ export async function loadHost(options: { configPath?: string; logLevel?: string
   const loaded = await loadConfigFile({ configPath: options.configPath });
   const config = { ...loaded.config, log: { ...loaded.config.log, ...(options.logLevel ? { level: options.logLevel as LogLevel } : {}) } };
   if (options.silent) config.log = { ...config.log, level: 'silent' };
-  const logger = createLogger({ level: (config.log?.level ?? 'info') as LogLevel, pretty: config.log?.pretty });
+  // Checked before a logger is made from it: a bad log.level is a config error naming the key, not pino's.
+  const resolved = resolveConfig(config, `config ${loaded.filepath}`);
+  const logger = createLogger({ level: resolved.log.level, pretty: resolved.log.pretty });
   const host = new Host({ config, configDir: loaded.dir, configPath: loaded.filepath, logger });
   return { host, loaded, logger };
 }
@@ -25,8 +27,7 @@ export async function runStart(options: { configPath?: string; logLevel?: string
   const onRejection = (reason: unknown) => logger.error({ err: reason }, 'unhandled promise rejection (a plugin did not catch an error)');
   process.on('unhandledRejection', onRejection);
   await host.start();
-  io.out(banner(host));
-  return await new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -57,6 +58,9 @@ export async function runStart(options: { configPath?: string; logLevel?: string
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  // Printed once the signals are handled: whoever reads "running" may send one at once.
+  io.out(banner(host));
+  return await stopped;
 }
 
 export function banner(host: Host): string {

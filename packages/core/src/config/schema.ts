@@ -10,11 +10,14 @@ export const serverSchema = z
     port: z.number().int().min(0).max(65535).default(8090),
     /** Set false to run no built-in endpoint. */
     enabled: z.boolean().default(true),
-    /** Full-control token (required on every connection when set, or when bound beyond loopback to allow write verbs). */
+    /** Full-control token. When `token` or `readToken` is set, every connection must present one, on loopback too. */
     token: z.string().min(1).optional(),
     /** Read-only token. */
     readToken: z.string().min(1).optional(),
-    requireToken: z.boolean().default(false),
+    /** Retired: a configured token is always required now (a config that still sets it is told so). */
+    requireToken: z.boolean().optional(),
+    /** Browser pages (origins such as `https://league.example`) allowed to connect besides the gateway's own page; `'*'` = any. */
+    allowedOrigins: z.array(z.string().min(1)).default([]),
     /** Largest client frame, bytes. */
     maxPayload: z.number().int().positive().default(64 * 1024),
     /** Off by default: ten times the CPU on small telemetry. */

@@ -6,7 +6,7 @@ import { validatePattern } from '../topics.js';
 import type { Caller } from '../commands/registry.js';
 import { API_VERSION, CORE_VERSION } from '../version.js';
 import { encodeMessage } from './encode.js';
-import { WsEndpoint, type EndpointDeps, type WsClientInfo, type WsEndpointOptions } from './ws.js';
+import { CLOSE_TOO_SLOW, WsEndpoint, type EndpointDeps, type WsClientInfo, type WsEndpointOptions } from './ws.js';
 import type { AuthOptions } from '../auth.js';
 import type { SharedHttpServer } from '../http/servers.js';
 
@@ -38,12 +38,19 @@ export interface GatewayOptions {
   backpressure?: Partial<BackpressureOptions>;
   /** Bound of a `queue` subscription, messages. */
   maxQueue?: number;
+  /** Commands of one client running at once; more get a BUSY error (default 32). */
+  maxPendingCommands?: number;
   /** Answers a plain HTTP request on the gateway's path (the built-in web page). */
   request?: WsEndpointOptions['request'];
 }
 
-/** Close code for a client dropped for not reading (RFC 6455 1008, policy violation). */
-export const CLOSE_TOO_SLOW = 1008;
+export { CLOSE_TOO_SLOW };
+
+/** Close code for a client whose frame broke its handling (RFC 6455 1011, internal error). */
+const CLOSE_INTERNAL = 1011;
+
+/** Longest `id` echoed back, characters. */
+const MAX_ID_LENGTH = 256;
 
 /**
  * The built-in gateway websocket: clients subscribe to topic patterns and call commands with JSON
@@ -61,9 +68,10 @@ export function createGatewayEndpoint(deps: EndpointDeps, bus: Bus, dispatcher: 
     maxPayload: options.maxPayload,
     perMessageDeflate: options.perMessageDeflate,
     auth: options.auth,
+    maxBufferedBytes: bp.maxBufferedBytes,
     request: options.request,
     onConnection(ws, info) {
-      const client = new GatewayClient(ws, info, bus, dispatcher, deps, bp, options.maxQueue ?? 1000);
+      const client = new GatewayClient(ws, info, bus, dispatcher, deps, bp, options.maxQueue ?? 1000, options.maxPendingCommands ?? 32);
       clients.add(client);
       ws.once('close', () => {
         clients.delete(client);
@@ -109,6 +117,7 @@ class GatewayClient {
   private droppedUnreported = 0;
   private readonly caller: Caller;
   private disposed = false;
+  private pendingCommands = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -118,9 +127,16 @@ class GatewayClient {
     private readonly deps: EndpointDeps,
     private readonly bp: BackpressureOptions,
     private readonly maxQueue: number,
+    private readonly maxPendingCommands: number,
   ) {
     this.caller = { endpoint: 'gateway', role: info.role, remote: info.remote, id: info.id };
-    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('message', (data, isBinary) => {
+      try {
+        this.onFrame(data, isBinary);
+      } catch (err) {
+        this.failed(err);
+      }
+    });
     this.sendControl({ op: 'welcome', server: 'acgateway', version: CORE_VERSION, apiVersion: API_VERSION, role: info.role });
   }
 
@@ -132,12 +148,28 @@ class GatewayClient {
     if (this.drainTimer) clearInterval(this.drainTimer);
   }
 
-  private sendControl(frame: unknown): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify(frame));
+  /** A frame's handling threw: that is this client's problem, never the host's. */
+  private failed(err: unknown): void {
+    this.deps.metrics.badInput.labels('core', 'gateway-internal').inc();
+    this.deps.logger.error({ client: this.info.id, remote: this.info.remote, err: errorMessage(err) }, 'handling a gateway frame failed: closing that client');
+    this.dispose();
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(CLOSE_INTERNAL, 'internal error handling a frame');
   }
 
-  private error(message: string, code: string, id?: unknown): void {
+  /** Replies count against the client's bound like deliveries (a client that asks and never reads is closed). */
+  private sendControl(frame: unknown): void {
+    let text: string;
+    try {
+      text = JSON.stringify(frame);
+    } catch (err) {
+      // A reply built from what a command returned; client values (ids) are checked before they get here.
+      this.deps.logger.error({ client: this.info.id, err: errorMessage(err) }, 'a gateway reply could not be serialized');
+      text = JSON.stringify({ op: 'error', error: { message: `the reply could not be serialized: ${errorMessage(err)}`, code: 'INTERNAL' } });
+    }
+    this.info.send(text);
+  }
+
+  private error(message: string, code: string, id?: FrameId): void {
     const frame: Record<string, unknown> = id !== undefined ? { id } : { op: 'error' };
     frame.error = { message, code };
     this.sendControl(frame);
@@ -156,6 +188,12 @@ class GatewayClient {
       return this.error('a frame must be a JSON object with an "op"', 'BAD_FRAME');
     }
     const f = frame as Record<string, unknown>;
+    const id = frameId(f.id);
+    if (id === BAD_ID) {
+      this.deps.metrics.badInput.labels('core', 'gateway-id').inc();
+      return this.error(`"id" must be a string of at most ${MAX_ID_LENGTH} characters, a finite number or null`, 'BAD_FRAME');
+    }
+    f.id = id;
     switch (f.op) {
       case 'subscribe':
         return this.subscribe(f);
@@ -164,27 +202,32 @@ class GatewayClient {
       case 'command':
         return void this.command(f);
       case 'ping':
-        return this.sendControl({ op: 'pong', id: f.id, ts: Date.now() });
+        return this.sendControl({ op: 'pong', id, ts: Date.now() });
       default:
         this.deps.metrics.badInput.labels('core', 'gateway-op').inc();
         return this.error(
-          `unknown op ${JSON.stringify(f.op)}: expected subscribe, unsubscribe, command or ping`,
+          `unknown op ${typeof f.op === 'string' ? JSON.stringify(f.op.slice(0, 64)) : typeof f.op}: expected subscribe, unsubscribe, command or ping`,
           'UNKNOWN_OP',
-          f.id,
+          id,
         );
     }
   }
 
   private topicsOf(f: Record<string, unknown>): string[] | undefined {
     const topics = f.topics;
+    const id = f.id as FrameId;
     if (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string')) {
-      this.error('"topics" must be a non-empty array of topic patterns', 'BAD_TOPICS', f.id);
+      this.error('"topics" must be a non-empty array of topic patterns', 'BAD_TOPICS', id);
+      return undefined;
+    }
+    if (topics.length > MAX_TOPICS_PER_FRAME) {
+      this.error(`at most ${MAX_TOPICS_PER_FRAME} topic patterns per frame, got ${topics.length}`, 'BAD_TOPICS', id);
       return undefined;
     }
     for (const t of topics as string[]) {
-      const problem = validatePattern(t);
+      const problem = t.length > MAX_PATTERN_LENGTH ? `a topic pattern may have at most ${MAX_PATTERN_LENGTH} characters` : validatePattern(t);
       if (problem) {
-        this.error(problem, 'BAD_TOPICS', f.id);
+        this.error(problem.slice(0, 300), 'BAD_TOPICS', id);
         return undefined;
       }
     }
@@ -196,7 +239,11 @@ class GatewayClient {
     if (!topics) return;
     const policy = f.policy ?? 'latest';
     if (policy !== 'latest' && policy !== 'queue') {
-      return this.error(`"policy" must be "latest" or "queue", got ${JSON.stringify(policy)}`, 'BAD_POLICY', f.id);
+      return this.error(`"policy" must be "latest" or "queue", got ${typeof policy === 'string' ? JSON.stringify(policy.slice(0, 64)) : typeof policy}`, 'BAD_POLICY', f.id as FrameId);
+    }
+    const held = [...this.subs.values()].reduce((n, sub) => n + sub.patterns.length, 0);
+    if (held + topics.length > MAX_PATTERNS_PER_CLIENT) {
+      return this.error(`a connection may hold at most ${MAX_PATTERNS_PER_CLIENT} topic patterns (it has ${held}): unsubscribe some, or use wildcards`, 'BAD_TOPICS', f.id as FrameId);
     }
     // Reply first, so the retained messages delivered on subscribe come after the acknowledgement.
     this.sendControl({ op: 'subscribed', topics, policy, ...(f.id !== undefined ? { id: f.id } : {}) });
@@ -224,7 +271,11 @@ class GatewayClient {
   }
 
   private async command(f: Record<string, unknown>): Promise<void> {
-    const id = f.id ?? null;
+    const id = (f.id as FrameId) ?? null;
+    if (this.pendingCommands >= this.maxPendingCommands) {
+      this.deps.metrics.badInput.labels('core', 'gateway-busy').inc();
+      return this.error(`${this.pendingCommands} commands of this connection are still running: wait for their replies`, 'BUSY', id);
+    }
     let request: string | { verb: string; args?: string[] };
     if (typeof f.line === 'string') {
       request = f.line;
@@ -237,12 +288,15 @@ class GatewayClient {
     } else {
       return this.error('a command needs "line" (a command line) or "verb" and "args"', 'BAD_FRAME', id);
     }
+    this.pendingCommands++;
     try {
       const data = await this.dispatcher.dispatch(request, this.caller);
       this.sendControl({ id, data: data === undefined ? null : data });
     } catch (err) {
       const e = err instanceof CommandError ? err : new CommandError('COMMAND_FAILED', errorMessage(err));
       this.sendControl({ id, error: { message: e.message, code: e.code, ...(e.details !== undefined ? { details: e.details } : {}) } });
+    } finally {
+      this.pendingCommands--;
     }
   }
 
@@ -284,11 +338,24 @@ class GatewayClient {
   }
 
   private tooSlow(why: string): void {
-    this.deps.logger.warn({ client: this.info.id, remote: this.info.remote }, `disconnecting slow client: ${why}`);
     this.dispose();
-    this.ws.close(CLOSE_TOO_SLOW, `client too slow: ${why}`.slice(0, 120));
-    // A client that reads nothing will not complete the closing handshake either.
-    const ws = this.ws;
-    setTimeout(() => ws.terminate(), 1000).unref();
+    this.info.closeTooSlow(why);
   }
+}
+
+type FrameId = string | number | null | undefined;
+const BAD_ID = Symbol('bad id');
+const MAX_TOPICS_PER_FRAME = 256;
+const MAX_PATTERNS_PER_CLIENT = 1024;
+const MAX_PATTERN_LENGTH = 1024;
+
+/**
+ * The `id` a reply echoes: only flat values, so nothing a client sends is serialized back without
+ * a bound (a deeply nested id once overflowed the stack in JSON.stringify).
+ */
+function frameId(id: unknown): FrameId | typeof BAD_ID {
+  if (id === undefined || id === null) return id;
+  if (typeof id === 'string') return id.length <= MAX_ID_LENGTH ? id : BAD_ID;
+  if (typeof id === 'number') return Number.isFinite(id) ? id : BAD_ID;
+  return BAD_ID;
 }

@@ -6,6 +6,8 @@ import type { EndpointDeps } from './ws.js';
 export interface HttpRoute {
   path: string;
   prefix?: boolean;
+  /** The methods it answers (default GET and HEAD); any other gets 405 with an Allow header. */
+  methods?: readonly string[];
   handler(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
 }
 
@@ -18,6 +20,8 @@ export interface HttpEndpointOptions {
   routes: HttpRoute[];
   status?(): ComponentStatus;
 }
+
+const READ_METHODS = ['GET', 'HEAD'];
 
 /** The HTTP endpoint kind: plain request handlers on paths of a shared HTTP server. */
 export class HttpEndpoint implements Endpoint {
@@ -42,6 +46,12 @@ export class HttpEndpoint implements Endpoint {
             prefix: r.prefix,
             owner,
             request: (req, res) => {
+              const methods = r.methods ?? READ_METHODS;
+              if (!methods.includes(req.method ?? 'GET')) {
+                res.writeHead(405, { allow: methods.join(', '), 'content-type': 'text/plain; charset=utf-8' });
+                res.end(`${req.method} is not allowed on ${r.path}: use ${methods.join(' or ')}\n`);
+                return;
+              }
               Promise.resolve()
                 .then(() => r.handler(req, res))
                 .catch((err: unknown) => {

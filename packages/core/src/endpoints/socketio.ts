@@ -1,8 +1,12 @@
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer, type ServerOptions, type Socket } from 'socket.io';
 import type { Endpoint, ComponentStatus } from '../components.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { SharedHttpServer } from '../http/servers.js';
-import type { EndpointDeps } from './ws.js';
+import { decideRole, type AuthOptions, type Role } from '../auth.js';
+import { RateLimitedLog } from '../logger.js';
+import { DEFAULT_MAX_BUFFERED_BYTES, type EndpointDeps } from './ws.js';
 
 export interface SocketIoEndpointOptions {
   name: string;
@@ -12,7 +16,14 @@ export interface SocketIoEndpointOptions {
   server?: SharedHttpServer;
   /** Default `/socket.io/`. */
   path?: string;
-  cors?: ServerOptions['cors'];
+  /**
+   * Tokens and allowed browser origins, by the same rule as every endpoint. CORS answers follow
+   * `allowedOrigins` (default: the host's `server.allowedOrigins`). The role of a connection is in
+   * `socket.data.role`.
+   */
+  auth?: AuthOptions;
+  /** Bytes one client may have queued (engine.io's queue plus the websocket's) before it is disconnected (default 8 MiB). */
+  maxBufferedBytes?: number;
   /** Default ['polling', 'websocket']. */
   transports?: ServerOptions['transports'];
   /** Called once the io server exists, before it accepts connections: attach handlers here. */
@@ -35,22 +46,30 @@ export class SocketIoEndpoint implements Endpoint {
   private readonly path: string;
   private unroute: (() => void) | undefined;
   private started = false;
+  private readonly allowedOrigins: readonly string[];
+  private readonly refusals = new RateLimitedLog(5000);
 
   constructor(private readonly deps: EndpointDeps, private readonly options: SocketIoEndpointOptions) {
     this.name = options.name;
     this.path = normalizePath(options.path ?? '/socket.io/');
     this.server = options.server ?? deps.http.acquire({ host: options.host ?? '127.0.0.1', port: options.port });
     const transports = options.transports ?? ['polling', 'websocket'];
-    this.io = new IoServer({ path: this.path.replace(/\/$/, ''), serveClient: false, cors: options.cors, transports });
+    this.allowedOrigins = options.auth?.allowedOrigins ?? deps.allowedOrigins ?? [];
+    // Cross-origin polling needs CORS headers for the pages that are allowed; the own page is same-origin.
+    const cors = this.allowedOrigins.length ? { origin: this.allowedOrigins.includes('*') ? true : [...this.allowedOrigins] } : undefined;
+    this.io = new IoServer({ path: this.path.replace(/\/$/, ''), serveClient: false, cors, transports });
     this.engine = new EngineServer({
-      cors: options.cors as never,
+      cors: cors as never,
       transports: transports as never,
       perMessageDeflate: false,
       httpCompression: false,
     });
     this.io.bind(this.engine as never);
     const gauge = deps.metrics.clients.labels(`${deps.name}/${options.name}`);
+    const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.io.on('connection', (socket) => {
+      (socket.data as { role?: Role }).role = this.admit(socket.request).role ?? 'read';
+      watchBacklog(socket, maxBuffered, (why) => deps.logger.warn({ id: socket.id, remote: socket.handshake.address, endpoint: this.owner }, `disconnecting slow client: ${why}`));
       gauge.inc();
       socket.once('disconnect', () => gauge.dec());
       options.onConnection?.(socket, this.io);
@@ -58,16 +77,54 @@ export class SocketIoEndpoint implements Endpoint {
     options.setup?.(this.io);
   }
 
+  get owner(): string {
+    return `${this.deps.name}/${this.name}`;
+  }
+
+  private admit(req: IncomingMessage) {
+    return decideRole(req, { ...this.options.auth, allowedOrigins: this.allowedOrigins }, this.server.listen.host);
+  }
+
+  /**
+   * Every request is checked for its page's origin; the token only on a handshake (a request with
+   * a session id belongs to a connection already admitted).
+   */
+  private refused(req: IncomingMessage): { status: number; why: string } | undefined {
+    const decision = this.admit(req);
+    if (decision.role) return undefined;
+    const handshake = !new URL(req.url ?? '/', 'http://x').searchParams.has('sid');
+    if (decision.status === 401 && !handshake) return undefined;
+    const status = decision.status ?? 401;
+    this.deps.metrics.badInput.labels(this.deps.name, status === 403 ? 'foreign_origin' : 'bad_token').inc();
+    this.refusals.log(String(status), (suppressed) =>
+      this.deps.logger.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin, endpoint: this.owner, suppressed }, `connection refused (${status}): ${decision.refused}`),
+    );
+    return { status, why: decision.refused ?? 'refused' };
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const no = this.refused(req);
+    if (!no) return void this.engine.handleRequest(req as never, res as never);
+    res.writeHead(no.status, { 'content-type': 'text/plain' });
+    res.end(`${no.why}\n`);
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const no = this.refused(req);
+    if (!no) return void this.engine.handleUpgrade(req as never, socket as never, head);
+    socket.end(`HTTP/1.1 ${no.status === 403 ? '403 Forbidden' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${no.why}\n`);
+  }
+
   async start(): Promise<void> {
     this.unroute = this.server.addRoute({
       path: this.path,
       prefix: true,
-      owner: `${this.deps.name}/${this.name}`,
-      request: (req, res) => this.engine.handleRequest(req as never, res as never),
-      upgrade: (req, socket, head) => this.engine.handleUpgrade(req as never, socket as never, head),
+      owner: this.owner,
+      request: (req, res) => this.onRequest(req, res),
+      upgrade: (req, socket, head) => this.onUpgrade(req, socket, head),
     });
     try {
-      await this.server.open(`${this.deps.name}/${this.name}`);
+      await this.server.open(this.owner);
     } catch (err) {
       this.unroute();
       this.unroute = undefined;
@@ -119,6 +176,28 @@ export function clientBacklog(socket: Socket): ClientBacklog {
   let queuedBytes = 0;
   for (const packet of queue) queuedBytes += packet.data?.length ?? 0;
   return { bufferedBytes: ws?.bufferedAmount ?? 0, queuedBytes };
+}
+
+/**
+ * Disconnects a client whose backlog passes the bound. socket.io queues every reliable packet (a
+ * `pong`, a status) for a client that never reads; engine.io says when it makes one, and the
+ * (private) queue is measured then, at most every 64 packets once it is long, so the check stays
+ * cheap on a client that keeps up.
+ */
+function watchBacklog(socket: Socket, maxBytes: number, warn: (why: string) => void): void {
+  let packets = 0;
+  const conn = socket.conn as unknown as { on(e: 'packetCreate', f: () => void): void; writeBuffer?: unknown[] };
+  conn.on('packetCreate', () => {
+    const queued = conn.writeBuffer?.length ?? 0;
+    if (queued < 64 || ++packets % 64 !== 0) return;
+    const b = clientBacklog(socket);
+    if (b.bufferedBytes + b.queuedBytes <= maxBytes) return;
+    const why = `more than ${maxBytes} bytes unsent`;
+    warn(why);
+    socket.disconnect(true);
+    // engine.io waits for its queue to drain before closing a websocket; a client that never reads never drains it.
+    (socket.conn as unknown as { close(discard: boolean): void }).close(true);
+  });
 }
 
 function normalizePath(p: string): string {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Endpoint, ComponentStatus } from '../components.js';
 import type { HttpServers, SharedHttpServer } from '../http/servers.js';
 import type { Metrics } from '../metrics.js';
+import { RateLimitedLog } from '../logger.js';
 import { decideRole, type AuthOptions, type Role } from '../auth.js';
 
 /** What an endpoint kind needs from the host; a plugin's `api` has all of it. */
@@ -12,6 +13,8 @@ export interface EndpointDeps {
   http: HttpServers;
   metrics: Metrics;
   logger: Logger;
+  /** The host's `server.allowedOrigins`: the default of an endpoint that sets none of its own. */
+  allowedOrigins?: readonly string[];
 }
 
 export interface WsClientInfo {
@@ -19,7 +22,21 @@ export interface WsClientInfo {
   remote: string;
   role: Role;
   req: IncomingMessage;
+  /**
+   * Sends a frame, counted against the client's bound: a client that stops reading while frames
+   * (replies included) pile up past `maxBufferedBytes` is closed with 1008 and a reason. Returns
+   * false when nothing was sent (closed, or just closed for being too slow).
+   */
+  send(data: string | Buffer): boolean;
+  /** Closes the client for not reading (1008 with the reason), ending the socket if it never answers the close. */
+  closeTooSlow(why: string): void;
 }
+
+/** Close code for a client dropped for not reading (RFC 6455 1008, policy violation). */
+export const CLOSE_TOO_SLOW = 1008;
+
+/** The hard bound of what one client may have queued, bytes (`server.backpressure.maxBufferedBytes`). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 << 20;
 
 export interface WsEndpointOptions {
   name: string;
@@ -33,6 +50,8 @@ export interface WsEndpointOptions {
   /** Off by default: on small telemetry it costs ten times the CPU. */
   perMessageDeflate?: boolean;
   auth?: AuthOptions;
+  /** Unsent bytes one client may hold before it is closed as too slow (default 8 MiB). */
+  maxBufferedBytes?: number;
   /** Answers a plain HTTP request on the path (default: 426, "connect with ws://"). */
   request?(req: IncomingMessage, res: ServerResponse): void;
   onConnection(ws: WebSocket, client: WsClientInfo): void;
@@ -53,6 +72,8 @@ export class WsEndpoint implements Endpoint {
   private unroute: (() => void) | undefined;
   private started = false;
   private readonly gauge;
+  private readonly refusals = new RateLimitedLog(5000);
+  private readonly maxBuffered: number;
 
   constructor(private readonly deps: EndpointDeps, private readonly options: WsEndpointOptions) {
     this.name = options.name;
@@ -64,6 +85,31 @@ export class WsEndpoint implements Endpoint {
       perMessageDeflate: options.perMessageDeflate ?? false,
     });
     this.gauge = deps.metrics.clients.labels(`${deps.name}/${options.name}`);
+    this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  }
+
+  private clientInfo(ws: WebSocket, req: IncomingMessage, role: Role): WsClientInfo {
+    const id = `${this.name}-${++nextClientId}`;
+    const remote = req.socket.remoteAddress ?? '?';
+    let closing = false;
+    const closeTooSlow = (why: string) => {
+      if (closing) return;
+      closing = true;
+      this.deps.logger.warn({ client: id, remote, endpoint: this.owner }, `disconnecting slow client: ${why}`);
+      ws.close(CLOSE_TOO_SLOW, `client too slow: ${why}`.slice(0, 120));
+      // A client that reads nothing will not complete the closing handshake either.
+      setTimeout(() => ws.terminate(), 1000).unref();
+    };
+    const send = (data: string | Buffer): boolean => {
+      if (closing || ws.readyState !== ws.OPEN) return false;
+      ws.send(data);
+      if (ws.bufferedAmount > this.maxBuffered) {
+        closeTooSlow(`more than ${this.maxBuffered} bytes unsent`);
+        return false;
+      }
+      return true;
+    };
+    return { id, remote, role, req, send, closeTooSlow };
   }
 
   get owner(): string {
@@ -75,14 +121,18 @@ export class WsEndpoint implements Endpoint {
       path: this.path,
       owner: this.owner,
       upgrade: (req, socket, head) => {
-        const decision = decideRole(req, this.options.auth ?? {}, this.server.listen.host);
+        const decision = decideRole(req, { ...this.options.auth, allowedOrigins: this.options.auth?.allowedOrigins ?? this.deps.allowedOrigins }, this.server.listen.host);
         if (!decision.role) {
-          socket.end(`HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${decision.refused}\n`);
-          this.deps.logger.warn({ remote: req.socket.remoteAddress, endpoint: this.owner }, `connection refused: ${decision.refused}`);
+          const status = decision.status === 403 ? '403 Forbidden' : '401 Unauthorized';
+          socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${decision.refused}\n`);
+          this.deps.metrics.badInput.labels(this.deps.name, decision.status === 403 ? 'foreign_origin' : 'bad_token').inc();
+          this.refusals.log(String(decision.status), (suppressed) =>
+            this.deps.logger.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin, endpoint: this.owner, suppressed }, `connection refused (${decision.status}): ${decision.refused}`),
+          );
           return;
         }
         this.wss.handleUpgrade(req, socket, head, (ws) => {
-          const info: WsClientInfo = { id: `${this.name}-${++nextClientId}`, remote: req.socket.remoteAddress ?? '?', role: decision.role!, req };
+          const info = this.clientInfo(ws, req, decision.role!);
           this.gauge.inc();
           ws.once('close', () => this.gauge.dec());
           // An error on one client's socket (a bad frame, an oversized payload) concerns that client only.

@@ -5,14 +5,14 @@ import type { CameraFeed } from '../camera/feed.js';
 import { TOPICS, type FrameMessage } from '../topics.js';
 import { startTicker } from '../util/ticker.js';
 import { cameraPayload, connectStatus, EVENTS, periodicStatus, pong, sensorData, type CameraPayload } from '../wire.js';
-import { corsSettings } from './cors.js';
 
 export interface RobocarStreamOptions {
   host: string;
   port: number;
   path: string;
   publishRate: number;
-  cors: boolean | string | string[];
+  /** Browser pages allowed besides the gateway's own (default: the host's server.allowedOrigins). */
+  allowedOrigins?: string[];
 }
 
 export interface StreamFigures {
@@ -66,7 +66,7 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
     host: options.host,
     port: options.port,
     path: options.path,
-    cors: corsSettings(options.cors),
+    auth: { allowedOrigins: options.allowedOrigins },
     transports: ['polling', 'websocket'],
     onConnection,
   });
