@@ -456,7 +456,9 @@ export class Host implements Dispatcher {
   health(): { status: string; state: HostState; version: string; uptimeS: number; plugins: PluginDescription[] } {
     const plugins = this.describe();
     const failed = plugins.some((p) => p.state === 'failed');
-    const status = this.state === 'running' ? (failed ? 'degraded' : 'ok') : this.state;
+    // A source or endpoint that runs but not as it should (a link down, a process it does not control) says 'degraded'.
+    const degraded = plugins.some((p) => [...p.sources, ...p.endpoints].some((c) => c.status?.state === 'degraded'));
+    const status = this.state === 'running' ? (failed || degraded ? 'degraded' : 'ok') : this.state;
     return { status, state: this.state, version: CORE_VERSION, uptimeS: this.startedAt ? Math.round((this.clock.now() - this.startedAt) / 1000) : 0, plugins };
   }
 

@@ -57,7 +57,14 @@ export abstract class ControlledProcess<Started extends { msg: string }> {
     return run;
   }
 
-  private async stopNow(): Promise<{ msg: string; forced: boolean }> {
+  private async stopNow(): Promise<{ msg: string; forced: boolean; orphan?: number }> {
+    const orphan = this.running ? undefined : this.process.findOrphan();
+    if (orphan) {
+      // Left by a gateway that died without stopping it: it holds the ports, so the stop command ends it.
+      const { forced } = await this.process.stopOrphan(orphan);
+      this.logger.warn({ pid: orphan.pid, forced }, `${this.who} left running by an earlier gateway was stopped`);
+      return { msg: `${this.process.spec.title} server stopped`, forced, orphan: orphan.pid };
+    }
     try {
       const { forced } = await this.process.stop();
       if (forced) this.logger.warn(`${this.who} ignored SIGTERM for ${this.process.spec.stopTimeoutMs} ms and was killed`);
@@ -68,7 +75,17 @@ export abstract class ControlledProcess<Started extends { msg: string }> {
   }
 
   start(): Promise<Started> {
-    return this.serial.run(() => this.startNow());
+    return this.serial.run(() => this.checkedStart());
+  }
+
+  /** An earlier gateway's process still running is named before anything else (its ports look merely taken). */
+  private checkedStart(): Promise<Started> {
+    const orphan = this.running ? undefined : this.process.findOrphan();
+    if (orphan) {
+      const { short } = this.process.spec;
+      throw new CommandError('ALREADY_RUNNING', `start command ignored - ${short} already running (pid ${orphan.pid}, left by a gateway that did not stop it; the stop command ends it)`, orphan);
+    }
+    return this.startNow();
   }
 
   /** SIGTERM, then SIGKILL after the stop timeout. */
@@ -81,7 +98,7 @@ export abstract class ControlledProcess<Started extends { msg: string }> {
     return this.serial.run(async () => {
       const wasRunning = this.running;
       if (wasRunning) await this.stopNow();
-      return { ...(await this.startNow()), msg: `${this.process.spec.title} restarted`, was_running: wasRunning };
+      return { ...(await this.checkedStart()), msg: `${this.process.spec.title} restarted`, was_running: wasRunning };
     });
   }
 

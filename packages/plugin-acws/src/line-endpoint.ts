@@ -1,5 +1,5 @@
 import type { WebSocket, RawData } from 'ws';
-import { CommandError, errorMessage, isLoopback, type Caller, type ComponentStatus, type Endpoint, type PluginApi, type WsClientInfo, type WsEndpoint } from '@acgateway/core';
+import { CommandError, errorMessage, type Caller, type ComponentStatus, type Endpoint, type PluginApi, type WsClientInfo, type WsEndpoint } from '@acgateway/core';
 import type { AcwsEventMap, AcwsEvents } from './events.js';
 import {
   driverEvent,
@@ -52,8 +52,9 @@ export class LineEndpoint implements Endpoint {
       port: o.port,
       path: o.path,
       maxPayload: o.maxPayload,
-      // Off loopback every connection needs a token (plugin start refuses when none is configured).
-      auth: { token: o.token, readToken: o.readToken, requireToken: o.requireToken || !isLoopback(o.host) },
+      // Off loopback a token is configured (the plugin refuses to start otherwise), and a configured token is always required.
+      auth: { token: o.token, readToken: o.readToken, allowedOrigins: o.allowedOrigins },
+      maxBufferedBytes: o.maxBufferedBytes,
       onConnection: (ws, info) => this.onConnection(ws, info),
       status: () => this.status(),
     });
@@ -162,11 +163,21 @@ class LineConnection {
   ) {
     this.role = info.role;
     this.loggedOn = !deps.options.requireLogon;
-    ws.on('message', (data) => this.onMessage(toText(data)));
+    ws.on('message', (data) => {
+      try {
+        this.onMessage(toText(data));
+      } catch (err) {
+        // One client's bad message is that client's problem, never the host's.
+        deps.api.logger.error({ client: info.id, err: errorMessage(err) }, 'handling an acws message failed: closing that client');
+        deps.badInput('internal', `acws client ${info.id}: ${errorMessage(err)}`);
+        ws.close(1011, 'internal error handling a message');
+      }
+    });
   }
 
+  /** Every reply and event counts against the client's bound: one that never reads is closed. */
   send(text: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    this.info.send(text);
   }
 
   private error(msg: string): void {

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import { createWriteStream, promises as fs, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { writeFileAtomic } from '@acgateway/core';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { LineSplitter } from './line-splitter.js';
@@ -55,6 +56,13 @@ export interface ExitInfo {
 
 export type ProcessErrorCode = 'ALREADY_RUNNING' | 'NOT_RUNNING' | 'MISSING' | 'START_FAILED';
 
+/** A process a gateway that did not stop it (killed, crashed) left running, found by its pid file. */
+export interface Orphan {
+  pid: number;
+  cmd: string[];
+  since: string;
+}
+
 export class ProcessError extends Error {
   constructor(
     readonly code: ProcessErrorCode,
@@ -93,9 +101,50 @@ export class ManagedProcess extends EventEmitter<ProcessEvents> {
   private lastRun: RunInfo | undefined;
   private lastLines: string[] = [];
   private exited: Promise<ExitInfo> | undefined;
+  /** Ends the child with the gateway, whatever ends the gateway (a crash included): 'exit' handlers run then. */
+  private readonly killOnExit = () => {
+    if (this.child) this.signal(this.child, 'SIGKILL');
+  };
 
   constructor(readonly spec: ProcessSpec) {
     super();
+  }
+
+  /** `<cwd>/<fileTag>.pid`: which process this gateway started, for the next gateway if this one dies. */
+  get pidFile(): string {
+    return path.join(this.spec.cwd, `${this.spec.fileTag}.pid`);
+  }
+
+  /**
+   * A process left by an earlier gateway: its pid file names a live process that runs the same
+   * program. A pid file naming no such process is stale and removed.
+   */
+  findOrphan(): Orphan | undefined {
+    if (this.child) return undefined;
+    let recorded: Orphan;
+    try {
+      recorded = JSON.parse(readFileSync(this.pidFile, 'utf8')) as Orphan;
+    } catch {
+      return undefined;
+    }
+    if (Number.isInteger(recorded.pid) && recorded.pid > 0 && isAlive(recorded.pid) && runsProgram(recorded.pid, recorded.cmd?.[0])) return recorded;
+    rmSync(this.pidFile, { force: true });
+    return undefined;
+  }
+
+  /** Stops an orphan: SIGTERM to its group, SIGKILL after the stop timeout. Resolves when it is gone. */
+  async stopOrphan(orphan: Orphan): Promise<{ forced: boolean }> {
+    signalPid(orphan.pid, 'SIGTERM');
+    const deadline = Date.now() + this.spec.stopTimeoutMs;
+    while (Date.now() < deadline && isAlive(orphan.pid)) await new Promise((r) => setTimeout(r, 50));
+    let forced = false;
+    if (isAlive(orphan.pid)) {
+      forced = true;
+      signalPid(orphan.pid, 'SIGKILL');
+      while (isAlive(orphan.pid)) await new Promise((r) => setTimeout(r, 20));
+    }
+    rmSync(this.pidFile, { force: true });
+    return { forced };
   }
 
   info(): RunInfo {
@@ -122,6 +171,7 @@ export class ManagedProcess extends EventEmitter<ProcessEvents> {
   async start(): Promise<RunInfo> {
     const { short } = this.spec;
     if (this.state !== 'stopped') throw new ProcessError('ALREADY_RUNNING', `start command ignored - ${short} already running`);
+
     this.state = 'starting';
     this.stopRequested = false;
     this.lastLines = [];
@@ -163,6 +213,11 @@ export class ManagedProcess extends EventEmitter<ProcessEvents> {
       throw new ProcessError('START_FAILED', `start command failed - ${(e as Error).message}`);
     }
     this.child = child;
+    process.on('exit', this.killOnExit);
+    if (child.pid !== undefined) {
+      const record: Orphan = { pid: child.pid, cmd: [exe, ...this.spec.args], since: started.toISOString() };
+      await writeFileAtomic(this.pidFile, JSON.stringify(record) + '\n', { backup: false }).catch(() => {});
+    }
     this.startedAt = started.getTime();
     this.lastRun = {
       cmd: [exe, ...this.spec.args],
@@ -219,6 +274,8 @@ export class ManagedProcess extends EventEmitter<ProcessEvents> {
         };
         this.state = 'stopped';
         this.child = undefined;
+        process.off('exit', this.killOnExit);
+        rmSync(this.pidFile, { force: true });
         this.emit('exit', info);
         resolve(info);
       };
@@ -283,6 +340,42 @@ export class ManagedProcess extends EventEmitter<ProcessEvents> {
       } catch {
         // Already gone.
       }
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the pid runs the program (Linux: /proc; elsewhere a live pid is taken at its word). */
+function runsProgram(pid: number, program: string | undefined): boolean {
+  if (!program) return false;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const base = path.basename(program);
+    return cmdline.some((arg) => arg === program || path.basename(arg) === base);
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+function signalPid(pid: number, sig: 'SIGTERM' | 'SIGKILL'): void {
+  if (isWindows) {
+    spawnSync('taskkill', ['/pid', String(pid), '/T', ...(sig === 'SIGKILL' ? ['/F'] : [])], { windowsHide: true });
+    return;
+  }
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, sig);
+      return;
+    } catch {
+      // Not a group leader, or already gone: try the pid itself.
     }
   }
 }

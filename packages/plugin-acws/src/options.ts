@@ -28,6 +28,7 @@ export const optionsSchema = z
     root: z.string().default('.').describe('The acServer folder (cfg/, results/, logs/); relative to the config file\'s folder'),
     logDir: z.string().default('logs').describe('Output of each run and ini snapshots; relative to root'),
     backupDir: z.string().optional().describe('Where timestamped backups of replaced files go (default: beside each file); relative to root'),
+    keepBackups: z.number().int().min(0).default(10).describe('Backups kept per file; older ones are deleted'),
     acws: z
       .object({
         enabled: z.boolean().default(true),
@@ -36,7 +37,9 @@ export const optionsSchema = z
         path: z.string().default('/'),
         token: z.string().min(8).optional().describe('Full-control token (?token= or Authorization: Bearer)'),
         readToken: z.string().min(8).optional().describe('Read-only token'),
-        requireToken: z.boolean().default(false).describe('Ask for a token on loopback too'),
+        requireToken: z.boolean().optional().describe('Retired: a configured token is always required now'),
+        allowedOrigins: z.array(z.string().min(1)).optional().describe("Browser pages allowed to connect besides the gateway's own (default: server.allowedOrigins); '*' = any"),
+        maxBufferedBytes: z.number().int().positive().default(8 << 20).describe('Unsent bytes one client may hold before it is closed as too slow'),
         requireLogon: z.boolean().default(true).describe('Commands before a `logon:` line are refused, as in the original'),
         minProtocol: z.string().regex(/^\d+(\.\d+)*$/).default('0.1').describe('Oldest client protocol version accepted at logon'),
         maxLineLength: z.number().int().positive().default(1024).describe('Longest command line, characters'),

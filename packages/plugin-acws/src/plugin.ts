@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { API_VERSION, ConfigError, definePlugin, isLoopback, RateLimitedLog } from '@acgateway/core';
+import { API_VERSION, ConfigError, definePlugin, isLoopback, RateLimitedLog, retiredRequireToken } from '@acgateway/core';
 import { acwsCommands } from './commands.js';
 import { AcwsEvents } from './events.js';
 import { GameServer } from './game-server.js';
@@ -15,6 +15,9 @@ import { ServerFiles } from './server-files.js';
 import { TrackerServer } from './tracker.js';
 
 export const PLUGIN_VERSION: string = createRequire(import.meta.url)('../package.json').version;
+
+/** After the SIGKILL that follows a stop timeout, the time for the exit to be seen. */
+const STOP_MARGIN_MS = 1000;
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isArray = (v: unknown): v is string[] => Array.isArray(v);
@@ -59,6 +62,11 @@ export const acws = definePlugin({
     if (o.enabled && !isLoopback(o.host) && !o.token && !o.readToken) {
       throw new ConfigError(`acws.host is ${o.host}, not loopback: set acws.token (full control) and/or acws.readToken (read-only), every connection must present one`);
     }
+    const retired = retiredRequireToken('acws.acws', o.requireToken, Boolean(o.token || o.readToken));
+    if (retired.error) throw new ConfigError(retired.error);
+    if (retired.warning) api.logger.warn(retired.warning);
+    // The host's stop must outlast acServer's and stracker's (stopped together): else it exits and leaves them running.
+    api.requireStopTime(Math.max(options.acServer.stopTimeoutMs, options.stracker.enabled ? options.stracker.stopTimeoutMs : 0) + STOP_MARGIN_MS, 'acServer.stopTimeoutMs / stracker.stopTimeoutMs');
     const rate = new RateLimitedLog(5000, () => api.clock.now());
     const badInput = (kind: string, message: string) => {
       api.countBadInput(kind);
@@ -66,7 +74,7 @@ export const acws = definePlugin({
     };
 
     const events = new AcwsEvents();
-    const files = new ServerFiles(root, { backupDir: options.backupDir, logDir, onBadInput: badInput });
+    const files = new ServerFiles(root, { backupDir: options.backupDir, keepBackups: options.keepBackups, logDir, onBadInput: badInput });
     const config = new ServerConfig(files);
     const lobby = new Lobby(options.lobby, events, api.logger, async () => (await files.readServerCfg()).doc, () => new Date(api.clock.now()));
     const game = new GameServer({
@@ -113,17 +121,26 @@ export const acws = definePlugin({
       name: 'server',
       async start() {
         publishInitial();
+        for (const p of [game, tracker]) {
+          const orphan = p?.process.findOrphan();
+          if (orphan) api.logger.error({ pid: orphan.pid, cmd: orphan.cmd, since: orphan.since }, `acws: ${p!.process.spec.title} (pid ${orphan.pid}) left running by a gateway that did not stop it holds its ports: "${p === game ? 'server' : 'tracker'} stop" ends it`);
+        }
         // A missing or broken file is reported now, but does not stop the gateway: the verbs say it again.
         await config.current().catch((err: Error) => api.logger.error({ root }, `acws: ${err.message}`));
         if (options.acServer.autoStart) await game.start().catch((err: Error) => api.logger.error(`acws: autoStart of acServer failed: ${err.message}`));
         if (tracker && options.stracker.autoStart) await tracker.start().catch((err: Error) => api.logger.error(`acws: autoStart of stracker failed: ${err.message}`));
       },
       async stop() {
-        await tracker?.shutdown();
-        await game.shutdown();
+        await Promise.all([tracker?.shutdown(), game.shutdown()]);
       },
       status() {
-        return { state: game.process.state, acServer: game.process.state, stracker: tracker?.process.state ?? 'disabled', root };
+        const orphans = [game, tracker].flatMap((p) => {
+          const o = p?.process.findOrphan();
+          return o ? [`${p!.process.spec.title} pid ${o.pid}`] : [];
+        });
+        const base = { acServer: game.process.state, stracker: tracker?.process.state ?? 'disabled', root };
+        if (orphans.length) return { state: 'degraded', reason: `left running by a gateway that did not stop it: ${orphans.join(', ')} (the stop command ends it)`, ...base };
+        return { state: game.process.state, ...base };
       },
     });
     if (line) api.addEndpoint(line);

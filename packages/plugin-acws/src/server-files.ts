@@ -9,6 +9,8 @@ import { ServerCfgError, viewServerCfg, type ServerCfgView } from './formats/ser
 export interface ServerFilesOptions {
   /** Folder for the timestamped backups of replaced files (default: beside each file). */
   backupDir?: string;
+  /** Backups kept per file; older ones are deleted (default 10). */
+  keepBackups?: number;
   /** `<root>/logs`: copies of the ini files of each run go to `<logDir>/acws/`. */
   logDir: string;
   /** Told of every unreadable file (counted and logged by the plugin). */
@@ -101,7 +103,7 @@ export class ServerFiles {
   private async write(file: string, data: string): Promise<WrittenFile> {
     const backupDir = this.options.backupDir ? path.resolve(this.root, this.options.backupDir) : undefined;
     try {
-      const backup = await writeFileAtomic(file, data, { backupDir });
+      const backup = await writeFileAtomic(file, data, { backupDir, keepBackups: this.options.keepBackups });
       return { file: this.rel(file), backup: backup ? this.rel(backup) : null };
     } catch (err) {
       throw new CommandError('WRITE_FAILED', `Failed to write ${this.rel(file)}: ${(err as Error).message} (the file is unchanged)`);

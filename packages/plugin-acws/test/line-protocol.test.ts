@@ -138,7 +138,7 @@ describe('line protocol endpoint', () => {
 
 describe('line protocol security', () => {
   it('with tokens (required on loopback too): no token is refused, the read token gets a read-only role without addresses', async () => {
-    const rig = await startRig({ plugin: { acws: { port: 0, token: 'admin-secret-1', readToken: 'read-secret-1', requireToken: true } } });
+    const rig = await startRig({ plugin: { acws: { port: 0, token: 'admin-secret-1', readToken: 'read-secret-1' } } });
     try {
       await expect(LineClient.connect(rig.lineUrl)).rejects.toThrow(/401/);
       await expect(LineClient.connect(`${rig.lineUrl}?token=wrong-token`)).rejects.toThrow(/401/);

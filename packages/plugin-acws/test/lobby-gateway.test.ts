@@ -114,7 +114,7 @@ describe('lobby', () => {
 describe('the same verbs through the core gateway and acgateway exec', () => {
   let rig: Rig;
   beforeAll(async () => {
-    rig = await startRig({ host: { server: { token: 'gw-admin-token', readToken: 'gw-read-token', requireToken: true } }, plugin: { fakeArgs: ['--join', '1', '--join-delay', '20'] } });
+    rig = await startRig({ host: { server: { token: 'gw-admin-token', readToken: 'gw-read-token' } }, plugin: { fakeArgs: ['--join', '1', '--join-delay', '20'] } });
   });
   afterAll(() => rig.stop());
 

@@ -83,7 +83,7 @@ describe('acServer process management', () => {
   });
 
   it('read-only clients never see drivers\' addresses', async () => {
-    rig = await startRig({ plugin: { fakeArgs: ['--join', '1', '--join-delay', '20'], acws: { port: 0, token: 'admin-token-3', readToken: 'read-token-3', requireToken: true } } });
+    rig = await startRig({ plugin: { fakeArgs: ['--join', '1', '--join-delay', '20'], acws: { port: 0, token: 'admin-token-3', readToken: 'read-token-3' } } });
     const admin = await rig.line({ headers: { authorization: 'Bearer admin-token-3' } });
     const reader = await rig.line({ headers: { authorization: 'Bearer read-token-3' } });
     await admin.cmd('server start', (m) => started(m) || isError(m));
