@@ -128,3 +128,21 @@ describe('rF2 JSON feed', () => {
     expect(((await t.dispatch('rf2 status')) as { feed: unknown }).feed).toBeNull();
   });
 });
+
+describe('rF2 feed: browser origins', () => {
+  it("refuses another site's page at the upgrade (403); scripts and listed pages connect", async () => {
+    const { url, h } = await start({ allowedOrigins: ['http://dash.example'] });
+    const status = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url, { headers });
+        sockets.push(ws);
+        ws.once('open', () => resolve(101));
+        ws.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+        ws.once('error', () => {});
+      });
+    expect(await status({ origin: 'http://evil.example:18999' })).toBe(403);
+    expect(await status({ origin: 'http://dash.example' })).toBe(101);
+    expect(await status({})).toBe(101);
+    expect(await h.metric('acgateway_bad_input_total', { plugin: 'rf2', kind: 'foreign_origin' })).toBe(1);
+  });
+});

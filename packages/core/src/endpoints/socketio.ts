@@ -69,7 +69,7 @@ export class SocketIoEndpoint implements Endpoint {
     const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.io.on('connection', (socket) => {
       (socket.data as { role?: Role }).role = this.admit(socket.request).role ?? 'read';
-      watchBacklog(socket, maxBuffered, (why) => deps.logger.warn({ id: socket.id, remote: socket.handshake.address, endpoint: this.owner }, `disconnecting slow client: ${why}`));
+      watchBacklog(socket, maxBuffered, (why, heldBytes) => deps.logger.warn({ id: socket.id, remote: socket.handshake.address, endpoint: this.owner, heldBytes }, `disconnecting slow client: ${why}`));
       gauge.inc();
       socket.once('disconnect', () => gauge.dec());
       options.onConnection?.(socket, this.io);
@@ -184,16 +184,16 @@ export function clientBacklog(socket: Socket): ClientBacklog {
  * (private) queue is measured then, at most every 64 packets once it is long, so the check stays
  * cheap on a client that keeps up.
  */
-function watchBacklog(socket: Socket, maxBytes: number, warn: (why: string) => void): void {
+function watchBacklog(socket: Socket, maxBytes: number, warn: (why: string, heldBytes: number) => void): void {
   let packets = 0;
   const conn = socket.conn as unknown as { on(e: 'packetCreate', f: () => void): void; writeBuffer?: unknown[] };
   conn.on('packetCreate', () => {
     const queued = conn.writeBuffer?.length ?? 0;
     if (queued < 64 || ++packets % 64 !== 0) return;
     const b = clientBacklog(socket);
-    if (b.bufferedBytes + b.queuedBytes <= maxBytes) return;
-    const why = `more than ${maxBytes} bytes unsent`;
-    warn(why);
+    const held = b.bufferedBytes + b.queuedBytes;
+    if (held <= maxBytes) return;
+    warn(`more than ${maxBytes} bytes unsent`, held);
     socket.disconnect(true);
     // engine.io waits for its queue to drain before closing a websocket; a client that never reads never drains it.
     (socket.conn as unknown as { close(discard: boolean): void }).close(true);

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { isLoopback } from '@acgateway/core';
@@ -34,6 +35,20 @@ export interface AcUdpClientOptions {
   requestTimeoutMs?: number;
   /** Receive buffer asked of the OS (capped by it), bytes. Default 4 MiB: bursts at 100 Hz with many cars. */
   recvBufferBytes?: number;
+  /**
+   * Whose datagrams count: `'server'` (default) only those from the server's address (serverHost,
+   * resolved at listen), as AssettoServer checks where commands come from; `'any'` for NAT or
+   * relays that change the source. Others are dropped and told through `foreign_datagram`.
+   */
+  acceptFrom?: 'server' | 'any';
+  /** With acceptFrom 'server': the source port must be serverPort too (acServer sends from it). Default false. */
+  checkSourcePort?: boolean;
+}
+
+/** Where a datagram came from. */
+export interface DatagramSource {
+  address: string;
+  port: number;
 }
 
 export interface ClientStats {
@@ -49,6 +64,8 @@ export interface ClientStats {
   commandsSent: number;
   /** Listeners or subscribers that threw. */
   listenerErrors: number;
+  /** Datagrams dropped for coming from elsewhere than the server (acceptFrom 'server'). */
+  foreign: number;
 }
 
 /** A subscriber in acudpclient's style: methods named `on_<ACSP name>`, e.g. `on_ACSP_LAP_COMPLETED(event)`. */
@@ -69,6 +86,8 @@ export type AcUdpClientEvents = { [K in EventName]: [EventOf<K>] } & {
   listener_error: [unknown, AcspEvent];
   listening: [{ address: string; port: number }];
   close: [];
+  /** A datagram from elsewhere than the server, dropped unread. */
+  foreign_datagram: [Buffer, DatagramSource];
   /** Socket errors after listen() (only emitted when someone listens). */
   error: [Error];
 };
@@ -79,8 +98,10 @@ export type AcUdpClientEvents = { [K in EventName]: [EventOf<K>] } & {
  */
 export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
   readonly options: Required<Omit<AcUdpClientOptions, 'listenHost'>> & { listenHost: string };
+  /** The server's addresses (serverHost resolved); datagrams from others are foreign. */
+  private serverAddresses = new Set<string>();
   readonly state: AcState;
-  readonly stats: ClientStats = { datagrams: 0, events: 0, decodeErrors: 0, trailingBytes: 0, commandsSent: 0, listenerErrors: 0 };
+  readonly stats: ClientStats = { datagrams: 0, events: 0, decodeErrors: 0, trailingBytes: 0, commandsSent: 0, listenerErrors: 0, foreign: 0 };
   private socket: dgram.Socket | undefined;
   private readonly subscribers = new Set<object>();
   private readonly queues = new Set<EventQueue>();
@@ -99,6 +120,8 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
       serverPort: options.serverPort ?? 11000,
       requestTimeoutMs: options.requestTimeoutMs ?? 2000,
       recvBufferBytes: options.recvBufferBytes ?? 4 << 20,
+      acceptFrom: options.acceptFrom ?? 'server',
+      checkSourcePort: options.checkSourcePort ?? false,
     };
     this.state = new AcState();
   }
@@ -106,10 +129,32 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
   /** The receive buffer the OS granted, bytes as it reports them (0 before listen()). */
   recvBufferSize = 0;
 
-  /** Changes where commands go (e.g. the server came back on another port). */
-  setServer(address: { host?: string; port?: number }): void {
-    if (address.host !== undefined) this.options.serverHost = address.host;
+  /** Changes where commands go (e.g. the server came back on another port), and whose datagrams are accepted. */
+  async setServer(address: { host?: string; port?: number }): Promise<void> {
     if (address.port !== undefined) this.options.serverPort = address.port;
+    if (address.host !== undefined && address.host !== this.options.serverHost) {
+      this.options.serverHost = address.host;
+      if (this.socket) await this.resolveServer();
+    }
+  }
+
+  /** serverHost's addresses, IPv4-mapped forms included, so a datagram's source can be checked. */
+  private async resolveServer(): Promise<void> {
+    const host = this.options.serverHost;
+    let addresses: string[];
+    try {
+      addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+    } catch (err) {
+      throw new AcUdpError('LISTEN_FAILED', `cannot resolve the AC server's host "${host}" (acceptFrom 'server' needs its address): ${(err as Error).message}`, { cause: err });
+    }
+    this.serverAddresses = new Set(addresses.flatMap((a) => [a, `::ffff:${a}`]));
+  }
+
+  /** Whether a datagram may be read: from the server (and its port, when asked), or acceptFrom 'any'. */
+  private fromServer(source: DatagramSource): boolean {
+    if (this.options.acceptFrom === 'any') return true;
+    if (!this.serverAddresses.has(source.address)) return false;
+    return !this.options.checkSourcePort || source.port === this.options.serverPort;
   }
 
   /** The bound local port (useful with listenPort 0), or 0 before listen(). */
@@ -125,6 +170,7 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
   async listen(): Promise<{ address: string; port: number }> {
     if (this.socket) return { address: this.options.listenHost, port: this.boundPort };
     const { listenHost, listenPort } = this.options;
+    if (this.options.acceptFrom === 'server') await this.resolveServer();
     const type = isIP(listenHost) === 6 ? 'udp6' : 'udp4';
     const socket = dgram.createSocket({ type, recvBufferSize: this.options.recvBufferBytes });
     await new Promise<void>((resolve, reject) => {
@@ -150,7 +196,14 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
     } catch {
       this.recvBufferSize = 0;
     }
-    socket.on('message', (msg) => this.feed(msg));
+    socket.on('message', (msg, rinfo) => {
+      if (this.fromServer(rinfo)) {
+        this.feed(msg);
+        return;
+      }
+      this.stats.foreign++;
+      if (this.listenerCount('foreign_datagram') > 0) this.safeEmit('foreign_datagram', [msg, { address: rinfo.address, port: rinfo.port }]);
+    });
     socket.on('error', (err) => {
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
@@ -273,7 +326,8 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
    * with BAD_COMMAND and nothing is sent.
    */
   async send(command: AcspCommand): Promise<void> {
-    return this.transmit(command, this.encode(command));
+    const clean = withCleanText(command);
+    return this.transmit(clean, this.encode(clean));
   }
 
   private encode(command: AcspCommand): Buffer {
@@ -370,4 +424,19 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
   adminCommand(command: string): Promise<void> {
     return this.send({ type: 'admin_command', command });
   }
+}
+
+/**
+ * Control characters (NUL, escapes; tab is kept) and bidirectional overrides do not belong in
+ * what drivers read: a NUL ends the text early in the game, an override reverses what follows.
+ */
+const UNSAFE_TEXT = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function cleanChatText(text: string): string {
+  return text.replace(UNSAFE_TEXT, '');
+}
+
+function withCleanText(command: AcspCommand): AcspCommand {
+  if (command.type === 'send_chat' || command.type === 'broadcast_chat') return { ...command, message: cleanChatText(command.message) };
+  return command;
 }

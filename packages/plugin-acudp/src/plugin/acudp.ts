@@ -44,6 +44,8 @@ class AcudpPlugin {
   /** Cars asked about with GET_CAR_INFO (askCarInfo), until they connect or leave again. */
   private readonly askedCarInfo = new Set<number>();
   private mode: 'udp' | 'replay';
+  /** askCarInfo's requests: never a flood at the server, whatever arrives. */
+  private readonly carInfoBudget: TokenBucket;
 
   constructor(
     private readonly api: PluginApi,
@@ -57,13 +59,16 @@ class AcudpPlugin {
       serverHost: options.serverHost,
       serverPort: options.serverPort,
       requestTimeoutMs: options.requestTimeoutMs,
+      acceptFrom: options.acceptFrom,
+      checkSourcePort: options.checkSourcePort,
     });
+    this.carInfoBudget = new TokenBucket(options.carInfoPerSecond, options.carInfoPerSecond * 4);
     this.decodeErrors = api.metrics.counter('acudp_decode_errors_total', 'ACSP datagrams that could not be decoded, per reason', ['reason']);
     this.datagrams = api.metrics.counter('acudp_datagrams_total', 'ACSP datagrams received (or replayed)');
   }
 
   register(): void {
-    const { api, client } = this;
+    const { api, client, options } = this;
     client.on('event', (e) => this.onEvent(e));
     client.on('decode_error', (e, datagram) => this.onDecodeError(e, datagram));
     client.on('trailing_bytes', (e, extra) => this.onTrailing(e, extra));
@@ -73,6 +78,12 @@ class AcudpPlugin {
       this.recorder?.write(Direction.ToServer, buf);
     });
     client.on('error', (err) => api.logger.warn({ err: err.message }, 'acudp socket error'));
+    client.on('foreign_datagram', (buf, from) => {
+      api.countBadInput('foreign_source');
+      this.badLog.log('foreign', (suppressed) =>
+        api.logger.warn({ from: `${from.address}:${from.port}`, bytes: buf.length, server: `${options.serverHost}:${options.serverPort}`, suppressed }, 'acudp: dropped a datagram that did not come from the AC server (acceptFrom: "any" accepts every source)'),
+      );
+    });
     api.addSource({
       name: this.mode,
       start: () => this.start(),
@@ -189,6 +200,8 @@ class AcudpPlugin {
   private learnDriver(carId: number): void {
     if (!this.options.askCarInfo || this.mode !== 'udp' || this.askedCarInfo.has(carId)) return;
     if (this.client.state.cars.get(carId)?.driverName) return;
+    // Not marked as asked when over budget: a later update asks again.
+    if (!this.carInfoBudget.take(this.api.clock.now())) return;
     this.askedCarInfo.add(carId);
     this.client.getCarInfo(carId).catch((err: Error) => this.api.logger.info({ carId }, `acudp: no answer about car ${carId} (${err.message})`));
   }
@@ -253,7 +266,7 @@ class AcudpPlugin {
 
   private status() {
     const s = this.client.stats;
-    const base = { datagrams: s.datagrams, events: s.events, decodeErrors: s.decodeErrors, lastEventAt: this.lastEventAt || null };
+    const base = { datagrams: s.datagrams, events: s.events, decodeErrors: s.decodeErrors, foreignDatagrams: s.foreign, lastEventAt: this.lastEventAt || null };
     if (this.mode === 'replay') {
       const r = this.replayer;
       return { state: r ? (r.done ? 'done' : 'replaying') : 'stopped', file: this.options.replay!.file, played: r?.played ?? 0, total: r?.source.datagrams.length ?? 0, ...base };
@@ -265,5 +278,23 @@ class AcudpPlugin {
       server: `${this.client.options.serverHost}:${this.client.options.serverPort}`,
       ...base,
     };
+  }
+}
+
+/** `rate` a second on average, up to `burst` at once. */
+class TokenBucket {
+  private tokens: number;
+  private at = 0;
+
+  constructor(private readonly rate: number, private readonly burst: number) {
+    this.tokens = burst;
+  }
+
+  take(now: number): boolean {
+    if (this.at) this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.rate);
+    this.at = now;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
   }
 }

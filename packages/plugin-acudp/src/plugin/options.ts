@@ -25,6 +25,15 @@ export const optionsSchema = z
     serverHost: z.string().min(1).default('127.0.0.1'),
     /** The server's `UDP_PLUGIN_LOCAL_PORT`. */
     serverPort: port('serverPort').default(11000),
+    /**
+     * Whose datagrams are read: 'server' (only from serverHost's address; others are counted as
+     * bad_input{kind="foreign_source"} and dropped) or 'any' (NAT, relays that change the source).
+     */
+    acceptFrom: z.enum(['server', 'any']).default('server'),
+    /** With acceptFrom 'server': the datagrams' source port must be serverPort too (acServer sends from it). */
+    checkSourcePort: z.boolean().default(false),
+    /** Most GET_CAR_INFO requests askCarInfo sends per second (a burst of up to 4 seconds' worth is allowed). */
+    carInfoPerSecond: z.number().positive().max(1000).default(8),
     /** Ask for CAR_UPDATEs at this interval (ms) at start and at every new session; unset = do not ask, 0 = off. */
     realtimeIntervalMs: z.number().int().min(0).max(65535).optional(),
     /**
