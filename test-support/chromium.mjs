@@ -12,14 +12,16 @@ export const chromiumPath = process.env.CHROMIUM_PATH || CANDIDATES.find((p) => 
 export const noChromiumMessage = `no Chromium found (set CHROMIUM_PATH, or install Debian's "chromium" package; looked at ${CANDIDATES.join(', ')})`;
 
 /**
- * Headless, as root in a sandbox, with nothing that calls out to the network.
+ * Headless, as root in a sandbox, with nothing that calls out to the network. `extraArgs` adds
+ * flags, e.g. `--host-resolver-rules=MAP evil.example 127.0.0.1` for a second origin on this machine.
+ * @param {string[]} [extraArgs]
  * @returns {Promise<import('playwright-core').Browser>}
  */
-export async function launchChromium() {
+export async function launchChromium(extraArgs = []) {
   if (!chromiumPath) throw new Error(noChromiumMessage);
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...extraArgs],
   });
 }
