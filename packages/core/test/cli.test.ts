@@ -116,6 +116,14 @@ describe.skipIf(!built)('acgateway CLI (built bin)', () => {
     expect((await host.done).code).toBe(0);
   });
 
+  it('an invalid log.level is a config error naming the key (exit 2), not a logger crash', async () => {
+    await writeFile(path.join(dir, 'acgateway.config.json'), JSON.stringify({ log: { level: 'loud' }, plugins: [] }));
+    const end = await run(['start']).done;
+    expect(end.code).toBe(2);
+    expect(end.err).toMatch(/log\.level: .*"fatal".*"silent"|log\.level: Invalid option/);
+    expect(end.err).not.toMatch(/unknown level/);
+  });
+
   it('a second signal forces the exit when a stop hangs', async () => {
     const port = await freePort();
     const pluginDir = path.join(dir, 'node_modules', 'hang-plugin');
