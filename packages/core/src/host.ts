@@ -21,6 +21,8 @@ import type { PluginApi, PluginDefinition } from './plugin.js';
 import { StatusPublisher } from './status.js';
 import { systemClock, TOKENS, type Clock } from './tokens.js';
 import { retiredRequireToken } from './auth.js';
+import { orderByServices, resolveDeps } from './services.js';
+import { formatProblems, runEveryTap, TimeoutError, withTimeout, type LifecycleProblem } from './lifecycle.js';
 import { createWebUi, WEB_ASSETS_PATH } from './web.js';
 import { API_VERSION, CORE_VERSION } from './version.js';
 
@@ -179,7 +181,16 @@ export class Host implements Dispatcher {
       if (def.apiVersion !== API_VERSION) {
         throw new ConfigError(`plugin "${def.name}"${r.version ? ` ${r.version}` : ''} was built for core API version ${def.apiVersion}, but this host (@acgateway/core ${CORE_VERSION}) provides API version ${API_VERSION}`);
       }
-      await this.applyPlugin(r, def);
+    }
+    // Providers of services are applied before the plugins that use them; otherwise as listed.
+    const byName = new Map(resolved.map((r) => [r.instance.definition.name, r]));
+    const order = orderByServices(
+      resolved.map((r) => ({ name: r.instance.definition.name, deps: Object.values(r.instance.definition.deps ?? {}), provides: r.instance.definition.provides ?? [] })),
+      (message) => new ConfigError(message),
+    );
+    for (const node of order) {
+      const r = byName.get(node.name)!;
+      await this.applyPlugin(r, r.instance.definition);
     }
     this.checkStopTimes();
     this.registerCore();
@@ -209,10 +220,12 @@ export class Host implements Dispatcher {
     child.register(TOKENS.Logger, { useValue: logger });
     const plugin: LoadedPlugin = { name: def.name, version: r.version, origin: r.origin, definition: def, options, container: child, state: 'registered' };
     this.plugins.push(plugin);
-    const api = this.makeApi(plugin, logger);
     this.applying = def.name;
     try {
+      const api = this.makeApi(plugin, logger);
       await def.apply(api, options);
+      const missing = (def.provides ?? []).filter((ref) => !this.container.isRegistered(ref.token));
+      if (missing.length) throw new Error(`it says it provides ${missing.map((r) => `"${r.id}"`).join(', ')} but its apply did not call api.provide for ${missing.length > 1 ? 'them' : 'it'}`);
     } catch (err) {
       plugin.state = 'failed';
       throw err instanceof PluginError ? err : new PluginError(def.name, 'apply', err);
@@ -225,8 +238,15 @@ export class Host implements Dispatcher {
     const name = plugin.name;
     const deps = { name, http: this.http, metrics: this.metrics, logger, allowedOrigins: this.config.server.allowedOrigins };
     const badInput = (kind: string) => this.metrics.badInput.labels(name, kind).inc();
+    const provides = plugin.definition.provides ?? [];
     return {
       name,
+      deps: resolveDeps(plugin.container, plugin.definition.deps, name, (m) => new ConfigError(m)) as never,
+      provide: (ref, value) => {
+        if (!provides.some((r) => r.id === ref.id)) throw new Error(`api.provide("${ref.id}"): the plugin does not list it in "provides"`);
+        if (this.container.isRegistered(ref.token)) throw new Error(`api.provide("${ref.id}"): already provided`);
+        this.container.register(ref.token, { useValue: value });
+      },
       logger,
       container: plugin.container,
       hooks: this.hooks,
@@ -359,7 +379,12 @@ export class Host implements Dispatcher {
       await this.hooks.beforeStart.promise();
       for (const c of order) {
         try {
-          await c.component.start();
+          const ms = this.startTimeoutOf(c.plugin);
+          await withTimeout(() => c.component.start(), ms, `start of ${c.kind} "${c.component.name}"`).catch(async (err: unknown) => {
+            // A start that failed undid itself; one still running past its time is stopped, as those before it.
+            if (err instanceof TimeoutError) await Promise.resolve().then(() => c.component.stop()).catch(() => {});
+            throw err;
+          });
           c.started = true;
         } catch (err) {
           const plugin = this.plugins.find((p) => p.name === c.plugin);
@@ -373,7 +398,8 @@ export class Host implements Dispatcher {
       await this.hooks.afterStart.promise();
     } catch (err) {
       this.logger.error({ err: errorMessage(err) }, 'start failed: stopping what had started');
-      await this.stopComponents();
+      const undo = await this.stopComponents();
+      if (undo.length) this.logger.error({ problems: undo }, `undoing the start: ${formatProblems(undo)}`);
       this.state = 'failed';
       throw err;
     }
@@ -384,40 +410,52 @@ export class Host implements Dispatcher {
     this.logger.info({ plugins: this.plugins.map((p) => p.name) }, 'acgateway running');
   }
 
-  private async stopComponents(): Promise<void> {
+  /** A plugin's own `startTimeoutMs`, else the host's. */
+  private startTimeoutOf(plugin: string): number {
+    return this.plugins.find((p) => p.name === plugin)?.definition.startTimeoutMs ?? this.config.startTimeoutMs;
+  }
+
+  /** Stops what started, endpoints then sources, each in reverse order; every one is stopped even when another throws. */
+  private async stopComponents(): Promise<LifecycleProblem[]> {
     const started = this.components.filter((c) => c.started);
     const reversed = [...started.filter((c) => c.kind === 'endpoint').reverse(), ...started.filter((c) => c.kind === 'source').reverse()];
+    const problems: LifecycleProblem[] = [];
     for (const c of reversed) {
       try {
         await c.component.stop();
       } catch (err) {
-        this.logger.error({ plugin: c.plugin, err: errorMessage(err) }, `stopping ${c.kind} "${c.component.name}" failed`);
+        problems.push({ plugin: c.plugin, step: `stop of ${c.kind} "${c.component.name}"`, message: errorMessage(err) });
       }
       c.started = false;
     }
+    return problems;
   }
 
-  /** Stops endpoints, then sources, in reverse order. Safe to call twice. */
+  /**
+   * Stops endpoints, then sources, in reverse order, with the stop hooks around them in reverse
+   * plugin order. Always finishes: every tap and component is stopped whatever another throws, and
+   * what failed is logged as one report (and kept in `lastStopProblems`). Safe to call twice.
+   */
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping' || this.state === 'new') return;
     this.state = 'stopping';
     for (const p of this.plugins) if (p.state !== 'failed') p.state = 'stopping';
-    try {
-      await this.hooks.beforeStop.promise();
-    } catch (err) {
-      this.logger.error({ err: errorMessage(err) }, 'a beforeStop tap failed');
-    }
-    await this.stopComponents();
-    try {
-      await this.hooks.afterStop.promise();
-    } catch (err) {
-      this.logger.error({ err: errorMessage(err) }, 'an afterStop tap failed');
-    }
+    const order = this.plugins.map((p) => p.name);
+    const problems = [
+      ...(await runEveryTap(this.hooks.beforeStop as never, 'beforeStop', order, true)),
+      ...(await this.stopComponents()),
+      ...(await runEveryTap(this.hooks.afterStop as never, 'afterStop', order, true)),
+    ];
+    this.lastStopProblems = problems;
     for (const p of this.plugins) if (p.state !== 'failed') p.state = 'stopped';
     this.state = 'stopped';
     this.statusPublisher.stop();
-    this.logger.info('acgateway stopped');
+    if (problems.length) this.logger.error({ problems }, `acgateway stopped, with ${problems.length} problem(s): ${formatProblems(problems)}`);
+    else this.logger.info('acgateway stopped');
   }
+
+  /** What went wrong in the last stop (empty when it was clean). */
+  lastStopProblems: LifecycleProblem[] = [];
 
   /** Parses and runs a command for a caller, through the `command` hooks. Throws CommandError. */
   async dispatch(request: string | { verb: string; args?: readonly string[] }, caller: Caller): Promise<unknown> {

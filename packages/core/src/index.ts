@@ -20,6 +20,7 @@ export { SocketIoEndpoint, clientBacklog, createSocketIoEndpoint, type ClientBac
 export { HttpEndpoint, createHttpEndpoint, sendJson, type HttpEndpointOptions, type HttpRoute } from './endpoints/http.js';
 export { createGatewayEndpoint, type Dispatcher, type GatewayOptions } from './endpoints/gateway.js';
 export { encodeMessage } from './endpoints/encode.js';
+export { coreServices, createServiceRef, type ResolvedServices, type ServiceRef, type ServiceRefs } from './services.js';
 export { definePlugin, isPluginFactory, isPluginInstance, type PluginApi, type PluginDefinition, type PluginFactory, type PluginInstance } from './plugin.js';
 export { defineConfig, type PluginEntry, type ResolvedConfig, type ServerConfig, type UserConfig } from './config/schema.js';
 export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.js';

@@ -13,13 +13,14 @@ import type { WsEndpoint, WsEndpointOptions } from './endpoints/ws.js';
 import type { SocketIoEndpoint, SocketIoEndpointOptions } from './endpoints/socketio.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './endpoints/http.js';
 import type { Dispatcher } from './endpoints/gateway.js';
+import type { ResolvedServices, ServiceRef, ServiceRefs } from './services.js';
 
 /** Marks a plugin instance; a global symbol so a duplicated copy of core still recognises it. */
 export const PLUGIN_INSTANCE = Symbol.for('acgateway.PluginInstance');
 
 type AnySchema = z.ZodType;
 
-export interface PluginDefinition<S extends AnySchema = AnySchema> {
+export interface PluginDefinition<S extends AnySchema = AnySchema, D extends ServiceRefs = ServiceRefs> {
   /** Unique in a host; also the namespace of its topics and the name of its logger. */
   name: string;
   /** The core API version this plugin was written for (`API_VERSION` of @acgateway/core). */
@@ -29,27 +30,39 @@ export interface PluginDefinition<S extends AnySchema = AnySchema> {
   description?: string;
   /** A zod schema with defaults: options are validated and defaulted before `apply`. */
   options?: S;
+  /**
+   * Services this plugin uses, by ref (`{ acudp: acudpClientRef, bus: coreServices.bus }`): they are
+   * in `api.deps` under the same keys. Their providers are applied first; a missing one or a cycle
+   * stops the start with both plugins named.
+   */
+  deps?: D;
+  /** How long each of its sources and endpoints may take to start (default: the host's `startTimeoutMs`, 30 s). */
+  startTimeoutMs?: number;
+  /** Services this plugin provides to later ones (each given with `api.provide(ref, value)` in `apply`). */
+  provides?: readonly ServiceRef<unknown>[];
   /** Taps the host's hooks: add sources, endpoints and verbs. May be async. */
-  apply(api: PluginApi, options: z.output<S>): void | Promise<void>;
+  apply(api: PluginApi<D>, options: z.output<S>): void | Promise<void>;
 }
 
 export interface PluginInstance<S extends AnySchema = AnySchema> {
   readonly [PLUGIN_INSTANCE]: true;
-  readonly definition: PluginDefinition<S>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly definition: PluginDefinition<S, any>;
   /** The options as given (not yet validated). */
   readonly options: unknown;
 }
 
 export interface PluginFactory<S extends AnySchema = AnySchema> {
   (options?: z.input<S>): PluginInstance<S>;
-  readonly definition: PluginDefinition<S>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly definition: PluginDefinition<S, any>;
 }
 
 /**
  * Declares a plugin. The result is a factory: `acudp({ listenPort: 12000 })` makes an instance for a
  * config; the package's default export should be this factory.
  */
-export function definePlugin<S extends AnySchema>(definition: PluginDefinition<S>): PluginFactory<S> {
+export function definePlugin<S extends AnySchema, D extends ServiceRefs = Record<string, never>>(definition: PluginDefinition<S, D>): PluginFactory<S> {
   if (!definition || typeof definition.name !== 'string' || !definition.name) throw new TypeError('definePlugin: "name" must be a non-empty string');
   if (typeof definition.apply !== 'function') throw new TypeError(`definePlugin("${definition.name}"): "apply" must be a function`);
   if (!Number.isInteger(definition.apiVersion)) throw new TypeError(`definePlugin("${definition.name}"): "apiVersion" must be an integer`);
@@ -68,8 +81,12 @@ export function isPluginFactory(value: unknown): value is PluginFactory {
 }
 
 /** What `apply` receives: the host's services, this plugin's logger and container, and helpers. */
-export interface PluginApi {
+export interface PluginApi<D extends ServiceRefs = ServiceRefs> {
   readonly name: string;
+  /** The services declared in `deps`, resolved from this plugin's container. */
+  readonly deps: ResolvedServices<D>;
+  /** Gives a service this plugin declared in `provides` to the plugins that depend on it. */
+  provide<T>(ref: ServiceRef<T>, value: T): void;
   /** Child logger named after the plugin. */
   readonly logger: Logger;
   /** Child tsyringe container: its options (TOKENS.PluginOptions), logger, and the core services by token. */

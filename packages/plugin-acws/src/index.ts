@@ -1,4 +1,4 @@
-export { acws, acws as default, PLUGIN_VERSION } from './plugin.js';
+export { acws, acws as default, acwsServerRef, PLUGIN_VERSION, type AcwsServer } from './plugin.js';
 export { optionsSchema, type AcwsOptions, type AcwsOptionsInput } from './options.js';
 export {
   createSandboxServerRoot,

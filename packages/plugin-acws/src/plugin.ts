@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { API_VERSION, ConfigError, definePlugin, isLoopback, RateLimitedLog, retiredRequireToken } from '@acgateway/core';
+import { API_VERSION, ConfigError, createServiceRef, definePlugin, isLoopback, RateLimitedLog, retiredRequireToken } from '@acgateway/core';
 import { acwsCommands } from './commands.js';
 import { AcwsEvents } from './events.js';
 import { GameServer } from './game-server.js';
@@ -44,6 +44,18 @@ function processSpec(
   };
 }
 
+/** What the plugin controls, for other plugins: acServer (start, stop, restart, its state), stracker, the config files, the grid, the lobby, and their events. */
+export interface AcwsServer {
+  game: GameServer;
+  tracker: TrackerServer | undefined;
+  config: ServerConfig;
+  grid: Grid;
+  lobby: Lobby;
+  events: AcwsEvents;
+}
+
+export const acwsServerRef = createServiceRef<AcwsServer>('acws.server');
+
 /**
  * `@acgateway/plugin-acws`: controls an Assetto Corsa dedicated server (acServer, stracker, its
  * config files, the grid and the lobby) through verbs on the gateway and the original
@@ -55,6 +67,7 @@ export const acws = definePlugin({
   version: PLUGIN_VERSION,
   description: 'Assetto Corsa server control: process, config files, grid, lobby, tracker, line-command websocket',
   options: optionsSchema,
+  provides: [acwsServerRef],
   apply(api, options) {
     const root = path.resolve(api.configDir, options.root);
     const logDir = path.resolve(root, options.logDir);
@@ -144,6 +157,7 @@ export const acws = definePlugin({
       },
     });
     if (line) api.addEndpoint(line);
+    api.provide(acwsServerRef, { game, tracker, config, grid, lobby, events });
   },
 });
 

@@ -1,10 +1,13 @@
 import { createRequire } from 'node:module';
-import { API_VERSION, definePlugin } from '@acgateway/core';
+import { API_VERSION, createServiceRef, definePlugin } from '@acgateway/core';
 import { emperorCommands } from './commands.js';
 import { optionsSchema } from './options.js';
 import { ServerSession } from './server-session.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/** Each configured server's session by name, for other plugins: its merged `state` (drivers, session, timing). */
+export const emperorStateRef = createServiceRef<ReadonlyMap<string, ServerSession>>('emperor.state');
 
 /**
  * Emperor Servers / Assetto Corsa Server Manager race-control client: one websocket per named server,
@@ -16,6 +19,7 @@ export const emperor = definePlugin({
   version,
   description: 'Emperor Servers (Assetto Corsa Server Manager) race-control client',
   options: optionsSchema,
+  provides: [emperorStateRef],
   apply(api, options) {
     const frames = api.metrics.counter('acgateway_emperor_frames_total', 'Race-control frames decoded, per server and event', ['server', 'event']);
     const connected = api.metrics.gauge('acgateway_emperor_connected', 'Whether the race-control websocket is open (1) or not (0), per server', ['server']);
@@ -38,5 +42,6 @@ export const emperor = definePlugin({
       });
     }
     for (const command of emperorCommands(sessions)) api.addCommand(command);
+    api.provide(emperorStateRef, sessions);
   },
 });

@@ -1,7 +1,7 @@
 import { rf2 } from './plugin.js';
 
 export default rf2;
-export { rf2, rf2Options, type Rf2Options } from './plugin.js';
+export { rf2, rf2Options, rf2SourceRef, type Rf2Options } from './plugin.js';
 export * from './layout.js';
 export { decodeCp1252, encodeCp1252 } from './cp1252.js';
 export { Rf2BufferWriter, encodeScoring, encodeTelemetry, type ScoringInput, type TelemetryInput, type TelemetryVehicleInput, type Vec3Input, type VehicleScoringInput } from './encode.js';

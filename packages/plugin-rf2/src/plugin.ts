@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { API_VERSION, CommandError, definePlugin, z } from '@acgateway/core';
+import { API_VERSION, CommandError, createServiceRef, definePlugin, z } from '@acgateway/core';
 import { createFeedEndpoint } from './feed.js';
 import { createOpener } from './readers/index.js';
 import { Rf2Source } from './source.js';
@@ -42,11 +42,15 @@ export const rf2Options = z.object({
 
 export type Rf2Options = z.input<typeof rf2Options>;
 
+/** The plugin's shared-memory source, for other plugins (`currentPlayer()`, `currentStatus()`, its figures). */
+export const rf2SourceRef = createServiceRef<Rf2Source>('rf2.source');
+
 export const rf2 = definePlugin({
   name: 'rf2',
   apiVersion: API_VERSION,
   version,
   description: 'rFactor 2 shared memory: telemetry and scoring topics, and the rF2 JSON websocket feed',
+  provides: [rf2SourceRef],
   options: rf2Options,
   apply(api, options) {
     const opener = createOpener({ reader: options.reader, dir: path.resolve(api.configDir, options.dir), suffix: options.mapping, global: options.globalMapping });
@@ -64,6 +68,7 @@ export const rf2 = definePlugin({
       { pollHz: options.pollHz, scoringHz: options.scoringHz, vehiclesHz: options.vehiclesHz, pedals: options.feed.pedals },
     );
     api.addSource(source);
+    api.provide(rf2SourceRef, source);
     const feed = options.feed.enabled ? createFeedEndpoint(api, options.feed, source) : undefined;
     if (feed) api.addEndpoint(feed);
 

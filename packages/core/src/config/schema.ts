@@ -48,6 +48,8 @@ export const hostSchema = z
       .strict()
       .prefault({}),
     shutdownTimeoutMs: z.number().int().positive().default(10_000),
+    /** How long one source or endpoint may take to start (a plugin may set its own `startTimeoutMs`). */
+    startTimeoutMs: z.number().int().positive().default(30_000),
   })
   .strict();
 

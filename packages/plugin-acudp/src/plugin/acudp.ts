@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { API_VERSION, definePlugin, RateLimitedLog, type PluginApi } from '@acgateway/core';
+import { API_VERSION, createServiceRef, definePlugin, RateLimitedLog, type PluginApi } from '@acgateway/core';
 import { AcUdpClient } from '../client/client.js';
 import { formatDecodeError } from '../protocol/decode.js';
 import { EVENT_NAMES, PROTOCOL_VERSION } from '../protocol/ids.js';
@@ -14,6 +14,13 @@ import { acVerbs } from './verbs.js';
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /**
+ * The plugin's AC UDP client, for other plugins: declare `deps: { acudp: acudpClientRef }` and use
+ * `api.deps.acudp` (its events, `sendChat`, `broadcastChat`, `state` ...). Commands it sends are
+ * the plugin's; a replaying plugin's client refuses them (NOT_LISTENING).
+ */
+export const acudpClientRef = createServiceRef<AcUdpClient>('acudp.client');
+
+/**
  * The Assetto Corsa dedicated server UDP plugin as a gateway plugin: every event on
  * `acudp/<event>`, the tracked state retained on `acudp/state`, `ac ...` verbs, record and replay.
  */
@@ -23,13 +30,16 @@ export const acudp = definePlugin({
   version,
   description: 'Assetto Corsa dedicated server UDP plugin protocol: events, state, commands, record and replay',
   options: optionsSchema,
+  provides: [acudpClientRef],
   apply(api, options) {
-    new AcudpPlugin(api, options).register();
+    const plugin = new AcudpPlugin(api, options);
+    plugin.register();
+    api.provide(acudpClientRef, plugin.client);
   },
 });
 
 class AcudpPlugin {
-  private readonly client: AcUdpClient;
+  readonly client: AcUdpClient;
   private readonly topics = new Map<string, string>(EVENT_NAMES.map((n) => [n, `acudp/${n}`]));
   private readonly badLog = new RateLimitedLog(5000);
   private readonly decodeErrors;

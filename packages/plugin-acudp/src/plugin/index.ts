@@ -1,2 +1,2 @@
-export { acudp } from './acudp.js';
+export { acudp, acudpClientRef } from './acudp.js';
 export { optionsSchema, replaySchema, type AcudpOptions, type AcudpOptionsInput } from './options.js';
