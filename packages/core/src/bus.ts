@@ -8,6 +8,8 @@ export interface Message<T = unknown> {
   readonly data: T;
   /** Conflation key within the topic (e.g. a car id): `latest` keeps the newest per topic and key. */
   readonly key?: string;
+  /** Who published it: the plugin (stamped by its bus view), or a bridge for imported messages. Not sent to clients. */
+  readonly publisher?: string;
 }
 
 export type Policy = 'latest' | 'queue';
@@ -39,6 +41,8 @@ export interface PublishOptions {
    * conflated per key by `latest` subscribers, so a slow client still gets every car's newest update.
    */
   key?: string;
+  /** Who publishes (a plugin's bus view sets it). */
+  publisher?: string;
 }
 
 export type MessageHandler = (message: Message) => void;
@@ -264,6 +268,8 @@ export class Bus implements BusLike {
   /** Subscribers per topic, computed on first publish and dropped when subscriptions change. */
   private routeCache = new Map<string, Subscription[]>();
   readonly stats: BusStats = { published: 0, filtered: 0, subscriptions: 0, retainedTopics: 0 };
+  private readonly watchers = new Set<() => void>();
+  private watchPending = false;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -278,8 +284,7 @@ export class Bus implements BusLike {
   publish<T>(topic: string, data: T, options: PublishOptions = {}): Message<T> | null {
     const problem = validateTopic(topic);
     if (problem) throw new AcgError('BAD_TOPIC', problem);
-    let message: Message | null =
-      options.key === undefined ? { topic, ts: options.ts ?? this.now(), data } : { topic, ts: options.ts ?? this.now(), data, key: options.key };
+    let message: Message | null = { topic, ts: options.ts ?? this.now(), data, key: options.key, publisher: options.publisher };
     if (this.hooks.filter) {
       message = this.hooks.filter(message);
       if (!message) {
@@ -338,9 +343,34 @@ export class Bus implements BusLike {
     return this.subs.size;
   }
 
+  /** Every pattern subscribed now (each once): what a bridge needs to ask its broker for. */
+  patterns(): string[] {
+    const all = new Set<string>();
+    for (const s of this.subs) for (const p of s.patterns) all.add(p);
+    return [...all];
+  }
+
+  /** Calls `fn` (at most once per turn of the event loop) when subscriptions change; returns a stop function. */
+  watchSubscriptions(fn: () => void): () => void {
+    this.watchers.add(fn);
+    return () => void this.watchers.delete(fn);
+  }
+
   /** @internal */
   subscriptionsChanged(): void {
     this.routeCache.clear();
+    if (this.watchers.size === 0 || this.watchPending) return;
+    this.watchPending = true;
+    setImmediate(() => {
+      this.watchPending = false;
+      for (const w of this.watchers) {
+        try {
+          w();
+        } catch (err) {
+          this.hooks.onHandlerError?.(err, { topic: '(subscriptions)', ts: this.now(), data: null });
+        }
+      }
+    });
   }
 
   /** @internal */
@@ -375,4 +405,22 @@ export class Bus implements BusLike {
     }
     return targets;
   }
+}
+
+/** The bus as one plugin uses it: what it publishes is stamped with its name. */
+export type PluginBus = Pick<Bus, 'subscribe' | 'retained' | 'last' | 'clearRetained' | 'hasSubscribers' | 'patterns' | 'watchSubscriptions'> & {
+  publish<T>(topic: string, data: T, options?: Omit<PublishOptions, 'publisher'>): Message<T> | null;
+};
+
+export function pluginBus(bus: Bus, plugin: string): PluginBus {
+  return Object.freeze({
+    publish: <T>(topic: string, data: T, options?: Omit<PublishOptions, 'publisher'>) => bus.publish(topic, data, { ...options, publisher: plugin }),
+    subscribe: bus.subscribe.bind(bus),
+    retained: bus.retained.bind(bus),
+    last: bus.last.bind(bus),
+    clearRetained: bus.clearRetained.bind(bus),
+    hasSubscribers: bus.hasSubscribers.bind(bus),
+    patterns: bus.patterns.bind(bus),
+    watchSubscriptions: bus.watchSubscriptions.bind(bus),
+  });
 }

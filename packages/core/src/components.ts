@@ -30,3 +30,37 @@ export interface Endpoint {
   clients?(): number;
   status?(): ComponentStatus;
 }
+
+/** A source or endpoint with the plugin that registered it (recorded at the call, never guessed). */
+export interface OwnedComponent {
+  plugin: string;
+  kind: 'source' | 'endpoint';
+  component: Source | Endpoint;
+  started: boolean;
+}
+
+/** Every source and endpoint of a host, in registration order. */
+export class ComponentSet {
+  readonly all: OwnedComponent[] = [];
+
+  /** Registers one for `plugin`; a bad shape or a name taken within the plugin throws a TypeError saying so. */
+  add(plugin: string, kind: 'source' | 'endpoint', component: Source | Endpoint): void {
+    if (!component || typeof component.start !== 'function' || typeof component.stop !== 'function' || !component.name) {
+      throw new TypeError(`a ${kind} needs a name, start() and stop()`);
+    }
+    if (this.all.some((c) => c.plugin === plugin && c.kind === kind && c.component.name === component.name)) {
+      throw new TypeError(`two ${kind}s are named "${component.name}"`);
+    }
+    this.all.push({ plugin, kind, component, started: false });
+  }
+
+  /** The start order: sources, then endpoints, each in registration order. */
+  startOrder(): OwnedComponent[] {
+    return [...this.all.filter((c) => c.kind === 'source'), ...this.all.filter((c) => c.kind === 'endpoint')];
+  }
+
+  /** What started, in the stop order: the reverse of the start order. */
+  stopOrder(): OwnedComponent[] {
+    return this.startOrder().filter((c) => c.started).reverse();
+  }
+}

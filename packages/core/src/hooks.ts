@@ -1,44 +1,26 @@
-import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook, SyncWaterfallHook } from 'tapable';
+import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook, SyncWaterfallHook, type Tap } from 'tapable';
 import type { Message } from './bus.js';
-import type { CommandCall, CommandSpec } from './commands/registry.js';
-import type { Endpoint, Source } from './components.js';
-
-/** What a registration hook hands its taps: add components, on behalf of the tapping plugin. */
-export interface SourceRegistrar {
-  add(source: Source): void;
-}
-export interface EndpointRegistrar {
-  add(endpoint: Endpoint): void;
-}
-export interface CommandRegistrar {
-  add(command: CommandSpec): void;
-}
+import type { CommandCall } from './commands/registry.js';
+import { CommandError, PluginError } from './errors.js';
 
 /**
- * The whole extension surface of the host, in one place. Plugins tap these in `apply`, with their
- * own name as the tap name (`api.hooks.afterStart.tapPromise(api.name, async () => ...)`); the
- * helpers `api.addSource/addEndpoint/addCommand` tap the registration hooks for them.
+ * The whole extension surface of the host, in one place. Plugins tap these in `apply` through
+ * `api.hooks`, a view whose taps carry the plugin's name and which cannot call a hook
+ * (`api.hooks.afterStart.tapPromise(api.name, async () => ...)`). Sources, endpoints and verbs are
+ * not hooks: `api.addSource/addEndpoint/addCommand` register them, owned by the caller.
  *
  * An error thrown in a tap is re-thrown as a PluginError naming the plugin and the hook.
  */
 export function createHooks() {
   return {
-    // --- registration: called once, after every plugin's apply, in plugin order ---
-    /** Add sources (things that publish on the bus). */
-    registerSources: new SyncHook<[SourceRegistrar]>(['sources']),
-    /** Add transport endpoints (ws, socket.io, HTTP). */
-    registerEndpoints: new SyncHook<[EndpointRegistrar]>(['endpoints']),
-    /** Add command verbs. */
-    registerCommands: new SyncHook<[CommandRegistrar]>(['commands']),
-
     // --- lifecycle ---
     /** Before any source starts. Throwing aborts the start. */
     beforeStart: new AsyncSeriesHook<[]>([]),
     /** After every source and endpoint runs. */
     afterStart: new AsyncSeriesHook<[]>([]),
-    /** Before endpoints and sources stop (e.g. tell clients goodbye). */
+    /** Before endpoints and sources stop (e.g. tell clients goodbye); every tap runs, in reverse plugin order. */
     beforeStop: new AsyncSeriesHook<[]>([]),
-    /** After everything stopped (flush files). */
+    /** After everything stopped (flush files); every tap runs, in reverse plugin order. */
     afterStop: new AsyncSeriesHook<[]>([]),
 
     // --- data path ---
@@ -60,3 +42,54 @@ export function createHooks() {
 
 export type Hooks = ReturnType<typeof createHooks>;
 export type HookName = keyof Hooks;
+
+/** A hook as a plugin sees it: its tap methods only (no `call`, no `intercept`). */
+export type PluginHook<H> = Pick<H, Extract<keyof H, 'tap' | 'tapAsync' | 'tapPromise'>>;
+export type PluginHooks = { readonly [N in HookName]: PluginHook<Hooks[N]> };
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/**
+ * The hooks as one plugin taps them: every tap is named after the plugin (whatever name it passes;
+ * `stage` and `before` are kept), and an error out of it is re-thrown naming the plugin and the hook.
+ * A CommandError from a `command` tap is a refusal and passes as it is.
+ */
+export function pluginHooks(hooks: Hooks, plugin: string): PluginHooks {
+  const view: Record<string, unknown> = {};
+  for (const [hookName, hook] of Object.entries(hooks) as Array<[HookName, Hooks[HookName]]>) {
+    const named = (options: string | Tap): Tap => (typeof options === 'string' ? { name: plugin } : ({ ...options, name: plugin } as Tap));
+    const wrap = (err: unknown) => (err instanceof PluginError || err instanceof CommandError ? err : new PluginError(plugin, `hook ${hookName}`, err));
+    const h = hook as unknown as { tap(o: Tap, f: AnyFn): void; tapPromise?(o: Tap, f: AnyFn): void; tapAsync?(o: Tap, f: AnyFn): void };
+    const tapView: Record<string, unknown> = {
+      tap: (options: string | Tap, fn: AnyFn) =>
+        h.tap(named(options), (...a) => {
+          try {
+            return fn(...a);
+          } catch (err) {
+            throw wrap(err);
+          }
+        }),
+    };
+    if (h.tapPromise) {
+      tapView.tapPromise = (options: string | Tap, fn: AnyFn) =>
+        h.tapPromise!(named(options), async (...a) => {
+          try {
+            return await fn(...a);
+          } catch (err) {
+            throw wrap(err);
+          }
+        });
+      tapView.tapAsync = (options: string | Tap, fn: AnyFn) =>
+        h.tapAsync!(named(options), (...a) => {
+          const cb = a[a.length - 1] as (err?: unknown, r?: unknown) => void;
+          try {
+            fn(...a.slice(0, -1), (err?: unknown, r?: unknown) => cb(err ? wrap(err) : err, r));
+          } catch (err) {
+            cb(wrap(err));
+          }
+        });
+    }
+    view[hookName] = Object.freeze(tapView);
+  }
+  return Object.freeze(view) as PluginHooks;
+}

@@ -5,10 +5,11 @@ export { AcgError, CommandError, ConfigError, PluginError, errorMessage } from '
 export { TOKENS, systemClock, type Clock } from './tokens.js';
 export { createLogger, RateLimitedLog, type Logger, type LogLevel, type LoggerOptions } from './logger.js';
 export { compilePattern, topicMatches, validatePattern, validateTopic } from './topics.js';
-export { Bus, Subscription, type BusLike, type Message, type MessageHandler, type Policy, type PublishOptions, type SubscribeOptions } from './bus.js';
+export { Bus, Subscription, type PluginBus, type BusLike, type Message, type MessageHandler, type Policy, type PublishOptions, type SubscribeOptions } from './bus.js';
 export { CommandRegistry, toCommandError, usage, type ArgSpec, type ArgType, type Caller, type CommandCall, type CommandContext, type CommandSpec, type RegisteredCommand } from './commands/registry.js';
 export { tokenize } from './commands/parse.js';
-export { createHooks, type Hooks, type HookName, type SourceRegistrar, type EndpointRegistrar, type CommandRegistrar } from './hooks.js';
+export { createHooks, type Hooks, type HookName, type PluginHook, type PluginHooks } from './hooks.js';
+export type { LifecycleProblem } from './lifecycle.js';
 export type { ComponentStatus, Endpoint, Source } from './components.js';
 export { Metrics, type TopicStats } from './metrics.js';
 export { STATUS_TOPIC, StatusPublisher, type TopicStatus } from './status.js';
@@ -18,12 +19,13 @@ export { decideRole, originRefusal, retiredRequireToken, tokenOf, type AuthDecis
 export { WsEndpoint, createWsEndpoint, CLOSE_TOO_SLOW, DEFAULT_MAX_BUFFERED_BYTES, type EndpointDeps, type WsClientInfo, type WsEndpointOptions } from './endpoints/ws.js';
 export { SocketIoEndpoint, clientBacklog, createSocketIoEndpoint, type ClientBacklog, type SocketIoEndpointOptions } from './endpoints/socketio.js';
 export { HttpEndpoint, createHttpEndpoint, sendJson, type HttpEndpointOptions, type HttpRoute } from './endpoints/http.js';
-export { createGatewayEndpoint, type Dispatcher, type GatewayOptions } from './endpoints/gateway.js';
+export { createGatewayEndpoint, type GatewayOptions } from './endpoints/gateway.js';
 export { encodeMessage } from './endpoints/encode.js';
 export { coreServices, createServiceRef, type ResolvedServices, type ServiceRef, type ServiceRefs } from './services.js';
 export { definePlugin, isPluginFactory, isPluginInstance, type PluginApi, type PluginDefinition, type PluginFactory, type PluginInstance } from './plugin.js';
 export { defineConfig, type PluginEntry, type ResolvedConfig, type ServerConfig, type UserConfig } from './config/schema.js';
 export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.js';
+export type { Dispatcher } from './dispatch.js';
 export { Host, type HostOptions, type HostState, type PluginDescription, type PluginState } from './host.js';
 export { DEFAULT_KEEP_BACKUPS, replaceWithBackup, writeFileAtomic, type AtomicWriteOptions } from './fs.js';
 export { main as runCli } from './cli/main.js';

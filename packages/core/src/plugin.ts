@@ -1,10 +1,10 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Bus, Message, PublishOptions } from './bus.js';
-import type { CommandRegistry, CommandSpec } from './commands/registry.js';
+import type { Message, PluginBus, PublishOptions } from './bus.js';
+import type { CommandSpec } from './commands/registry.js';
 import type { Endpoint, Source } from './components.js';
-import type { Hooks } from './hooks.js';
+import type { PluginHooks } from './hooks.js';
 import type { HttpServers } from './http/servers.js';
 import type { Metrics } from './metrics.js';
 import type { Clock } from './tokens.js';
@@ -12,7 +12,7 @@ import type { ResolvedConfig } from './config/schema.js';
 import type { WsEndpoint, WsEndpointOptions } from './endpoints/ws.js';
 import type { SocketIoEndpoint, SocketIoEndpointOptions } from './endpoints/socketio.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './endpoints/http.js';
-import type { Dispatcher } from './endpoints/gateway.js';
+import type { Dispatcher } from './dispatch.js';
 import type { ResolvedServices, ServiceRef, ServiceRefs } from './services.js';
 
 /** Marks a plugin instance; a global symbol so a duplicated copy of core still recognises it. */
@@ -80,20 +80,26 @@ export function isPluginFactory(value: unknown): value is PluginFactory {
   return typeof value === 'function' && typeof (value as { definition?: unknown }).definition === 'object';
 }
 
-/** What `apply` receives: the host's services, this plugin's logger and container, and helpers. */
+/**
+ * What `apply` receives: this plugin's context. Its services are the plugin's own, resolved from its
+ * child tsyringe container (which overrides the core's by token): a logger named after it, a bus
+ * that stamps what it publishes, hooks whose taps carry its name and cannot be called. Sources,
+ * endpoints and verbs are registered with `add*`, owned by this plugin.
+ */
 export interface PluginApi<D extends ServiceRefs = ServiceRefs> {
   readonly name: string;
   /** The services declared in `deps`, resolved from this plugin's container. */
   readonly deps: ResolvedServices<D>;
   /** Gives a service this plugin declared in `provides` to the plugins that depend on it. */
   provide<T>(ref: ServiceRef<T>, value: T): void;
-  /** Child logger named after the plugin. */
+  /** Child logger named after the plugin (`TOKENS.Logger` in its container). */
   readonly logger: Logger;
-  /** Child tsyringe container: its options (TOKENS.PluginOptions), logger, and the core services by token. */
+  /** Child tsyringe container: its options (TOKENS.PluginOptions), name, and its scoped services by token. */
   readonly container: DependencyContainer;
-  readonly hooks: Hooks;
-  readonly bus: Bus;
-  readonly commands: CommandRegistry;
+  /** The hooks, as this plugin taps them (`TOKENS.Hooks` in its container). */
+  readonly hooks: PluginHooks;
+  /** The bus; what this plugin publishes carries its name (`TOKENS.Bus` in its container). */
+  readonly bus: PluginBus;
   readonly metrics: Metrics;
   readonly http: HttpServers;
   readonly clock: Clock;
@@ -103,12 +109,12 @@ export interface PluginApi<D extends ServiceRefs = ServiceRefs> {
   /** Runs a command as the host would (with the command hooks), e.g. from a plugin's own endpoint. */
   readonly dispatcher: Dispatcher;
   /** Publish on the bus (`bus.publish`). */
-  publish<T>(topic: string, data: T, options?: PublishOptions): Message<T> | null;
-  /** Taps `registerSources` for this plugin. */
+  publish<T>(topic: string, data: T, options?: Omit<PublishOptions, 'publisher'>): Message<T> | null;
+  /** Registers a source of this plugin. */
   addSource(source: Source): void;
-  /** Taps `registerEndpoints` for this plugin. */
+  /** Registers an endpoint of this plugin. */
   addEndpoint(endpoint: Endpoint): void;
-  /** Taps `registerCommands` for this plugin. */
+  /** Registers a verb of this plugin; a verb another plugin has is refused naming both. */
   addCommand(command: CommandSpec): void;
   /** Endpoint kinds with this plugin's services bound: build, then `addEndpoint`. */
   readonly endpoints: {

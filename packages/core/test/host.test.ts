@@ -87,15 +87,18 @@ describe('plugin contract', () => {
           options: api.container.resolve(TOKENS.PluginOptions),
           name: api.container.resolve(TOKENS.PluginName),
           bus: api.container.resolve(TOKENS.Bus) === api.bus,
-          commands: api.container.resolve(TOKENS.Commands) === api.commands,
+          hooks: api.container.resolve(TOKENS.Hooks) === api.hooks,
           logger: api.container.resolve(TOKENS.Logger) === api.logger,
           configDir: api.configDir,
+          // The views cannot call a hook, and what the plugin publishes carries its name.
+          canCall: 'call' in api.hooks.beforeStart || 'promise' in api.hooks.beforeStart,
+          publisher: api.publish('di/x', 1)?.publisher,
         };
       },
     });
     const h = new Host({ config: { plugins: [p({ a: 5 })] }, configDir: '/srv/league', logger: silent });
     await h.init();
-    expect(resolved).toEqual({ options: { a: 5 }, name: 'di', bus: true, commands: true, logger: true, configDir: '/srv/league' });
+    expect(resolved).toEqual({ options: { a: 5 }, name: 'di', bus: true, hooks: true, logger: true, configDir: '/srv/league', canCall: false, publisher: 'di' });
   });
 });
 

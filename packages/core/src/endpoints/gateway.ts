@@ -10,10 +10,9 @@ import { CLOSE_TOO_SLOW, WsEndpoint, type EndpointDeps, type WsClientInfo, type 
 import type { AuthOptions } from '../auth.js';
 import type { SharedHttpServer } from '../http/servers.js';
 
-/** Runs a command line or a structured call for a caller; throws CommandError. */
-export interface Dispatcher {
-  dispatch(request: string | { verb: string; args?: readonly string[] }, caller: Caller): Promise<unknown>;
-}
+import type { Dispatcher } from '../dispatch.js';
+
+export type { Dispatcher };
 
 export interface BackpressureOptions {
   /** Above this many unsent bytes a client's subscriptions pause (conflate or queue per policy). */
@@ -56,7 +55,7 @@ const MAX_ID_LENGTH = 256;
  * The built-in gateway websocket: clients subscribe to topic patterns and call commands with JSON
  * text frames (protocol in the README).
  */
-export function createGatewayEndpoint(deps: EndpointDeps, bus: Bus, dispatcher: Dispatcher, options: GatewayOptions): WsEndpoint {
+export function createGatewayEndpoint(deps: EndpointDeps, bus: Pick<Bus, 'subscribe'>, dispatcher: Dispatcher, options: GatewayOptions): WsEndpoint {
   const bp: BackpressureOptions = { ...DEFAULT_BACKPRESSURE, ...options.backpressure };
   const clients = new Set<GatewayClient>();
   return new WsEndpoint(deps, {
@@ -122,7 +121,7 @@ class GatewayClient {
   constructor(
     private readonly ws: WebSocket,
     private readonly info: WsClientInfo,
-    private readonly bus: Bus,
+    private readonly bus: Pick<Bus, 'subscribe'>,
     private readonly dispatcher: Dispatcher,
     private readonly deps: EndpointDeps,
     private readonly bp: BackpressureOptions,

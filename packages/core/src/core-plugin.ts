@@ -1,0 +1,93 @@
+import { usage, type RegisteredCommand } from './commands/registry.js';
+import { createGatewayEndpoint } from './endpoints/gateway.js';
+import { sendJson } from './endpoints/http.js';
+import { CommandError } from './errors.js';
+import { isLoopback } from './http/servers.js';
+import { definePlugin, type PluginInstance } from './plugin.js';
+import { API_VERSION, CORE_VERSION } from './version.js';
+import { createWebUi, WEB_ASSETS_PATH } from './web.js';
+
+/** What the built-in plugin reads of its host. */
+export interface CoreView {
+  health(): { status: string };
+  verbs(): RegisteredCommand[];
+}
+
+export const CORE_PLUGIN = 'core';
+
+/**
+ * The core's own endpoints (the gateway websocket, the live page, `/health`, `/metrics`) and the
+ * `help` verb, as a plugin built on the same API as every other. Applied first, so its endpoints
+ * start first.
+ */
+export function corePlugin(host: CoreView): PluginInstance {
+  return definePlugin({
+    name: CORE_PLUGIN,
+    apiVersion: API_VERSION,
+    version: CORE_VERSION,
+    description: 'the gateway websocket, the live page, /health, /metrics and help',
+    apply(api) {
+      api.addCommand({
+        verb: 'help',
+        args: [{ name: 'verb', rest: true, optional: true }],
+        access: 'read',
+        help: 'Lists every verb with its plugin, or details of the verbs starting with the given words',
+        handler: ({ args }) => {
+          const filter = (args.verb as string | undefined)?.toLowerCase();
+          const list = host.verbs().filter((c) => !filter || c.verb.startsWith(filter));
+          if (filter && list.length === 0) throw new CommandError('UNKNOWN_VERB', `no verb starts with "${filter}"; "help" lists every verb`);
+          return list.map((c) => ({ verb: c.verb, usage: usage(c), help: c.help, plugin: c.plugin, access: c.access }));
+        },
+      });
+      const s = api.config.server;
+      if (!s.enabled) return;
+      if (!isLoopback(s.host) && !s.token) {
+        api.logger.warn(`the gateway listens on ${s.host} without server.token: its clients are read-only; set server.token to allow commands that change things`);
+      }
+      const shared = api.http.acquire({ host: s.host, port: s.port });
+      const auth = { token: s.token, readToken: s.readToken, allowedOrigins: s.allowedOrigins };
+      const deps = { name: CORE_PLUGIN, http: api.http, metrics: api.metrics, logger: api.logger, allowedOrigins: s.allowedOrigins };
+      const web = s.ui ? createWebUi({ auth, boundHost: s.host, logger: api.logger }) : undefined;
+      api.addEndpoint(
+        createGatewayEndpoint(deps, api.bus, api.dispatcher, {
+          host: s.host,
+          port: s.port,
+          server: shared,
+          maxPayload: s.maxPayload,
+          perMessageDeflate: s.perMessageDeflate,
+          auth,
+          backpressure: s.backpressure,
+          maxQueue: s.maxQueue,
+          request: web?.page,
+        }),
+      );
+      if (web) {
+        api.addEndpoint(api.endpoints.http({ name: 'ui', port: s.port, server: shared, routes: [{ path: WEB_ASSETS_PATH, prefix: true, handler: web.assets }] }));
+      }
+      api.addEndpoint(
+        api.endpoints.http({
+          name: 'http',
+          port: s.port,
+          server: shared,
+          routes: [
+            {
+              path: '/health',
+              handler: (_req, res) => {
+                const h = host.health();
+                sendJson(res, h.status === 'ok' ? 200 : 503, h);
+              },
+            },
+            {
+              path: '/metrics',
+              handler: async (_req, res) => {
+                const text = await api.metrics.registry.metrics();
+                res.writeHead(200, { 'content-type': api.metrics.registry.contentType });
+                res.end(text);
+              },
+            },
+          ],
+        }),
+      );
+    },
+  })();
+}
