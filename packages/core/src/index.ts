@@ -3,6 +3,7 @@ import 'reflect-metadata';
 export { API_VERSION, CORE_VERSION } from './version.js';
 export { AcgError, CommandError, ConfigError, PluginError, errorMessage } from './errors.js';
 export { TOKENS, systemClock, type Clock } from './tokens.js';
+export { Backoff, type BackoffOptions } from './backoff.js';
 export { createLogger, RateLimitedLog, type Logger, type LogLevel, type LoggerOptions } from './logger.js';
 export { compilePattern, topicMatches, validatePattern, validateTopic } from './topics.js';
 export { Bus, Subscription, type PluginBus, type BusLike, type Message, type MessageHandler, type Policy, type PublishOptions, type SubscribeOptions } from './bus.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileTeamRule, decodeFrame, encodeFrame, FakeRace, type Snapshot } from '@acgateway/plugin-emperor';
 import { RaceState } from '../src/state/race-state.js';
-import { Backoff } from '../src/client/backoff.js';
+import { Backoff } from '@acgateway/core';
 import { ALEX, PRIYA, SAM } from './helpers.js';
 
 /** A snapshot as the client would receive it: through the real encoder and decoder. */

@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '@acgateway/core';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'retrying' | 'stopped';
 

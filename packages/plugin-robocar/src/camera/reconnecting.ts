@@ -1,4 +1,4 @@
-import { Backoff } from '../util/backoff.js';
+import { Backoff } from '@acgateway/core';
 import type { CameraKind, CameraSink, CameraSource } from './types.js';
 
 /** One try at a camera (an HTTP request, an ffmpeg process), ended once: by a failure or by stop(). */
@@ -39,7 +39,8 @@ export abstract class ReconnectingCamera<L extends Link> implements CameraSource
 
   /** `stallKind`: the bad-input kind a stall is counted as. */
   constructor(private readonly timing: ReconnectTiming, private readonly stallKind: string) {
-    this.backoff = new Backoff(timing.retryMs ?? 500, timing.retryMaxMs ?? 10_000);
+    // Doubling from retryMs to retryMaxMs, no jitter: one camera has no crowd to spread out.
+    this.backoff = new Backoff({ initialMs: timing.retryMs ?? 500, maxMs: timing.retryMaxMs ?? 10_000, factor: 2, jitter: 0 });
   }
 
   /** Opens a link. Its events must come later (as those of sockets and child processes do), not during this call. */

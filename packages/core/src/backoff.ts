@@ -9,7 +9,11 @@ export interface BackoffOptions {
   jitter: number;
 }
 
-/** Exponential backoff with jitter: initial * factor^n, capped, then up to `jitter` of it removed at random. */
+/**
+ * Reconnect delays for every client in the project (race control, cameras, bridges): initial *
+ * factor^n, capped, then up to `jitter` of it removed at random so many clients do not retry in
+ * step; `reset()` after a success.
+ */
 export class Backoff {
   private attempt = 0;
 
