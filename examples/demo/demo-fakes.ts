@@ -2,8 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { API_VERSION, definePlugin, z } from '@acgateway/core';
-import { FakeAcServer } from '@acgateway/plugin-acudp';
-import { Rf2Simulator } from '@acgateway/plugin-rf2';
+import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
+import { Rf2Simulator } from '@acgateway/plugin-rf2/fake';
 import { createSandboxServerRoot } from '@acgateway/plugin-acws';
 import { FakeRaceControlServer } from '@acgateway/plugin-emperor';
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestHost, until, type TestHost } from '@acgateway/core/testing';
-import { acudp, FakeAcServer } from '@acgateway/plugin-acudp';
+import { acudp } from '@acgateway/plugin-acudp';
+import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import leagueBot, { formatLapTime } from '../src/index.js';
 
 let t: TestHost | undefined;

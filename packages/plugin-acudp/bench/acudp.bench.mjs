@@ -18,7 +18,7 @@ const CLIENTS = 100;
 
 
 async function fakeWorker() {
-  const { FakeAcServer } = await import('@acgateway/plugin-acudp');
+  const { FakeAcServer } = await import('@acgateway/plugin-acudp/fake');
   const fake = new FakeAcServer({ cars: CARS, pluginPort: 9, lapMs: 90_000, loadDelayMs: 10, chatEveryMs: 0, collisionEveryMs: 0, tickMs: 50 });
   const commandPort = await fake.listen();
   parentPort.postMessage({ commandPort });

@@ -1,7 +1,7 @@
-export * from './protocol/index.js';
+export * from './wire/index.js';
 export * from './client/index.js';
-export * from './fake/index.js';
 export * from './record/index.js';
-export * from './plugin/index.js';
-import { acudp } from './plugin/acudp.js';
+export { acudp, acudpClientRef } from './plugin.js';
+export { optionsSchema, replaySchema, type AcudpOptions, type AcudpOptionsInput } from './options.js';
+import { acudp } from './plugin.js';
 export default acudp;

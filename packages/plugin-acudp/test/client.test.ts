@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AcUdpClient, AcUdpError, FakeAcServer, encodeEvent, type AcspEvent } from '@acgateway/plugin-acudp';
+import { AcUdpClient, AcUdpError, encodeEvent, type AcspEvent } from '@acgateway/plugin-acudp';
+import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { sleep, until } from '@acgateway/core/testing';
 import { commandsReceived, nextEvent, loopbackUdp } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeDatagram, encodeCommand, FakeAcServer, type AcspCommand, type AcspEvent, type EventName, type EventOf } from '@acgateway/plugin-acudp';
+import { decodeDatagram, encodeCommand, type AcspCommand, type AcspEvent, type EventName, type EventOf } from '@acgateway/plugin-acudp';
+import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { sleep, until } from '@acgateway/core/testing';
 import { loopbackUdp } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { createTestHost, until, type TestHost } from '@acgateway/core/testing';
-import { acudp, FakeAcServer, type AcUdpClient, type AcspEvent, type EventName, type EventOf } from '@acgateway/plugin-acudp';
+import { acudp, type AcUdpClient, type AcspEvent, type EventName, type EventOf } from '@acgateway/plugin-acudp';
+import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 
 /** Resolves with the next event of a type matching the predicate (or rejects after `ms`). */
 export function nextEvent<N extends EventName>(client: AcUdpClient, name: N, pred: (e: EventOf<N>) => boolean = () => true, ms = 5000): Promise<EventOf<N>> {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestHost, tempDir, until, type TestHost } from '@acgateway/core/testing';
-import acudpDefault, { acudp, FakeAcServer, type AcspEvent, type AcStateSnapshot } from '@acgateway/plugin-acudp';
+import acudpDefault, { acudp, type AcspEvent, type AcStateSnapshot } from '@acgateway/plugin-acudp';
+import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { hostWithFake, loopbackUdp, sourceStatus } from './helpers.js';
 
 let t: TestHost | undefined;

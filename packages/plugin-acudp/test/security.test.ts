@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestHost, sleep, until, type TestHost } from '@acgateway/core/testing';
-import { acudp, decodeCommand, encodeEvent, FakeAcServer, type AcspCommand, type AcspEvent } from '@acgateway/plugin-acudp';
+import { acudp, decodeCommand, encodeEvent, type AcspCommand, type AcspEvent } from '@acgateway/plugin-acudp';
+import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { hostWithFake } from './helpers.js';
 
 // Issue 13 on the AC UDP side: datagrams from anywhere but the server are dropped and counted, a

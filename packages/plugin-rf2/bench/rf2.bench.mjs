@@ -13,20 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Host } from '@acgateway/core';
 import { sleep, tempDir } from '@acgateway/core/testing';
-import rf2, {
-  COPY_LAYOUTS,
-  ConsistentCopy,
-  FileMappingOpener,
-  Rf2FileWriter,
-  Rf2Simulator,
-  Rf2Source,
-  TELEMETRY,
-  createOpener,
-  decodeTelemetry,
-  findPlayer,
-  decodeTelemetryVehicle,
-  newDecodeStats,
-} from '@acgateway/plugin-rf2';
+import rf2, { COPY_LAYOUTS, ConsistentCopy, FileMappingOpener, Rf2Source, TELEMETRY, createOpener, decodeTelemetry, findPlayer, decodeTelemetryVehicle, newDecodeStats } from '@acgateway/plugin-rf2';
+import { Rf2FileWriter, Rf2Simulator } from '@acgateway/plugin-rf2/fake';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const self = fileURLToPath(import.meta.url);

@@ -1,5 +1,5 @@
 /** Shapes of what the plugin publishes and of the seed's feed message. */
-import type { ScoringInfo, TelemetryVehicle, VehicleScoring } from './layout.js';
+import type { ScoringInfo, TelemetryVehicle, VehicleScoring } from './wire/layout.js';
 
 export type Pedals = 'filtered' | 'unfiltered';
 

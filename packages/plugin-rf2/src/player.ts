@@ -11,8 +11,8 @@ import {
   scoringVehicleCount,
   telemetryVehicleCount,
   vehicleScoringOffset,
-} from './layout.js';
-import { decodeCp1252 } from './cp1252.js';
+} from './wire/layout.js';
+import { decodeCp1252 } from './wire/cp1252.js';
 
 export type PlayerLookup =
   | { ok: true; id: number; scoringIndex: number; telemetryIndex: number }

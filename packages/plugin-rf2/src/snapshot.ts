@@ -4,7 +4,7 @@
  * else is a torn copy: retried a few times, counted, and never handed on.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VERSION, type SnapshotLayout, type VersionPair } from './layout.js';
+import { VERSION, type SnapshotLayout, type VersionPair } from './wire/layout.js';
 import type { MappedRegion } from './readers/types.js';
 
 export type TakeResult = 'fresh' | 'unchanged' | 'torn' | 'failed';

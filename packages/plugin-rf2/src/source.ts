@@ -18,7 +18,7 @@ import {
   type TelemetryVehicle,
   type VehicleScoring,
   type VehicleCount,
-} from './layout.js';
+} from './wire/layout.js';
 import { feedMessage, type FeedMessage, type Pedals, type ScoringMessage, type StatusMessage, type StatusState, type VehicleEntry, type VehiclesMessage } from './messages.js';
 import { findPlayer } from './player.js';
 import type { MappedRegion, MappingOpener } from './readers/types.js';

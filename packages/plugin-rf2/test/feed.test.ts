@@ -2,7 +2,8 @@ import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestHost, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
-import rf2, { Rf2FileWriter, rf2Options, type Rf2Options } from '@acgateway/plugin-rf2';
+import rf2, { rf2Options, type Rf2Options } from '@acgateway/plugin-rf2';
+import { Rf2FileWriter } from '@acgateway/plugin-rf2/fake';
 import { openWith } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;

@@ -1,17 +1,8 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  COPY_LAYOUTS,
-  ConsistentCopy,
-  FileMappingOpener,
-  Rf2FileWriter,
-  TELEMETRY,
-  WindowsMappingOpener,
-  decodeTelemetry,
-  newDecodeStats,
-  type MappedRegion,
-} from '@acgateway/plugin-rf2';
+import { COPY_LAYOUTS, ConsistentCopy, FileMappingOpener, TELEMETRY, WindowsMappingOpener, decodeTelemetry, newDecodeStats, type MappedRegion } from '@acgateway/plugin-rf2';
+import { Rf2FileWriter } from '@acgateway/plugin-rf2/fake';
 import { sleep, tempDir } from '@acgateway/core/testing';
 import { field } from './helpers.js';
 

@@ -3,11 +3,11 @@ import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { isLoopback } from '@acgateway/core';
-import { decodeDatagram } from '../protocol/decode.js';
-import { encodeCommand } from '../protocol/commands.js';
-import { acspNameOf } from '../protocol/compat.js';
-import type { EventName } from '../protocol/ids.js';
-import { AcspEncodeError } from '../protocol/writer.js';
+import { decodeDatagram } from '../wire/decode.js';
+import { encodeCommand } from '../wire/commands.js';
+import { acspNameOf } from '../wire/compat.js';
+import type { EventName } from '../wire/ids.js';
+import { AcspEncodeError } from '../wire/writer.js';
 import type {
   AcspCommand,
   AcspEvent,
@@ -16,7 +16,7 @@ import type {
   EventOf,
   SessionInfoEvent,
   SetSessionInfoCommand,
-} from '../protocol/types.js';
+} from '../wire/types.js';
 import { AcUdpError } from './errors.js';
 import { EventQueue } from './event-queue.js';
 import { PendingRequests } from './requests.js';

@@ -1,4 +1,4 @@
-import type { AcspEvent } from '../protocol/types.js';
+import type { AcspEvent } from '../wire/types.js';
 
 /**
  * The buffer behind one async iterator of events: bounded, dropping the oldest (and counting it)

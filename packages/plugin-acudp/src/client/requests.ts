@@ -1,5 +1,5 @@
 import { AcUdpError } from './errors.js';
-import type { AcspEvent, CarInfoEvent, SessionInfoEvent } from '../protocol/types.js';
+import type { AcspEvent, CarInfoEvent, SessionInfoEvent } from '../wire/types.js';
 
 type Kind = 'car_info' | 'session_info';
 

@@ -1,4 +1,4 @@
-import type { AcspEvent, LeaderboardEntry, SessionInfoEvent } from '../protocol/types.js';
+import type { AcspEvent, LeaderboardEntry, SessionInfoEvent } from '../wire/types.js';
 
 /** What a session looks like in the state: a SESSION_INFO without its message type. */
 export type SessionState = Omit<SessionInfoEvent, 'type'>;

@@ -1,9 +1,9 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { decodeCommand } from '../protocol/commands.js';
-import { encodeEvent } from '../protocol/encode.js';
-import { NO_CAR, NO_TIME, PROTOCOL_VERSION, SessionType } from '../protocol/ids.js';
-import type { AcspCommand, AcspEvent, DecodeError, LeaderboardEntry, SessionInfoEvent } from '../protocol/types.js';
+import { decodeCommand } from '../wire/commands.js';
+import { encodeEvent } from '../wire/encode.js';
+import { NO_CAR, NO_TIME, PROTOCOL_VERSION, SessionType } from '../wire/ids.js';
+import type { AcspCommand, AcspEvent, DecodeError, LeaderboardEntry, SessionInfoEvent } from '../wire/types.js';
 import { seededRandom } from './random.js';
 import { gearAndRpm, trackPoint, trackVelocity } from './track.js';
 

@@ -1,4 +1,4 @@
-import type { Vec3 } from '../protocol/types.js';
+import type { Vec3 } from '../wire/types.js';
 
 /**
  * A closed track centre line for the fake server: a bent oval about 2.3 km long, parametrised by

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { splitCapture } from '../protocol/split.js';
+import { splitCapture } from '../wire/split.js';
 import { decodeRecording, Direction, isRecording } from './format.js';
 
 export type ReplaySpeed = number | 'max';

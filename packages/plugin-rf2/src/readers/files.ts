@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUFFERS, mappingName, type ReadBuffer } from '../layout.js';
+import { BUFFERS, mappingName, type ReadBuffer } from '../wire/layout.js';
 import { loadKoffi, type KoffiModule } from './koffi.js';
 import type { MappedRegion, MappingOpener, OpenResult, ReaderKind } from './types.js';
 

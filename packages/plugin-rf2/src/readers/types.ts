@@ -1,4 +1,4 @@
-import type { ReadBuffer } from '../layout.js';
+import type { ReadBuffer } from '../wire/layout.js';
 
 /** How a mapping is reached: a Windows named mapping, a file mapped with mmap, or a file read with pread. */
 export type ReaderKind = 'windows' | 'mmap' | 'read';

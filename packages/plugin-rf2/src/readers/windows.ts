@@ -2,7 +2,7 @@
  * Windows: the plugin's named mappings, opened read-only through kernel32 with koffi.
  * Not exercised here (no Windows machine); kept small and behind MappingOpener.
  */
-import { BUFFERS, mappingName, type ReadBuffer } from '../layout.js';
+import { BUFFERS, mappingName, type ReadBuffer } from '../wire/layout.js';
 import { loadKoffi } from './koffi.js';
 import type { MappedRegion, MappingOpener, OpenResult } from './types.js';
 

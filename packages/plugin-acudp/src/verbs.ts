@@ -1,7 +1,7 @@
 import { CommandError, type CommandSpec } from '@acgateway/core';
-import type { AcUdpClient } from '../client/client.js';
-import { AcUdpError } from '../client/errors.js';
-import type { AcspCommand } from '../protocol/types.js';
+import type { AcUdpClient } from './client/client.js';
+import { AcUdpError } from './client/errors.js';
+import type { AcspCommand } from './wire/types.js';
 
 /** Client codes that have a gateway-wide name; the host turns every other coded error into a reply as it is. */
 const GATEWAY_CODE: Partial<Record<AcUdpError['code'], string>> = { BAD_COMMAND: 'BAD_ARGS', NOT_LISTENING: 'UNAVAILABLE' };

@@ -7,8 +7,8 @@
  * reader that carries an index from one buffer to the other gets the wrong car.
  */
 import { Rf2FileWriter } from './file-writer.js';
-import type { ScoringInput, TelemetryVehicleInput, VehicleScoringInput } from './encode.js';
-import { MAX_VEHICLES } from './layout.js';
+import type { ScoringInput, TelemetryVehicleInput, VehicleScoringInput } from '../wire/encode.js';
+import { MAX_VEHICLES } from '../wire/layout.js';
 import { SimTrack, wrap } from './sim-track.js';
 
 export interface Rf2SimulatorOptions {

@@ -1,17 +1,17 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { API_VERSION, createServiceRef, definePlugin, RateLimitedLog, type PluginApi } from '@acgateway/core';
-import { AcUdpClient } from '../client/client.js';
-import { formatDecodeError } from '../protocol/decode.js';
-import { EVENT_NAMES, PROTOCOL_VERSION } from '../protocol/ids.js';
-import type { AcspEvent, CarUpdateEvent, DecodeError } from '../protocol/types.js';
-import { Direction } from '../record/format.js';
-import { Recorder } from '../record/recorder.js';
-import { loadReplay, Replayer } from '../record/replay.js';
+import { AcUdpClient } from './client/client.js';
+import { formatDecodeError } from './wire/decode.js';
+import { EVENT_NAMES, PROTOCOL_VERSION } from './wire/ids.js';
+import type { AcspEvent, CarUpdateEvent, DecodeError } from './wire/types.js';
+import { Direction } from './record/format.js';
+import { Recorder } from './record/recorder.js';
+import { loadReplay, Replayer } from './record/replay.js';
 import { optionsSchema, type AcudpOptions } from './options.js';
 import { acVerbs } from './verbs.js';
 
-const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /**
  * The plugin's AC UDP client, for other plugins: declare `deps: { acudp: acudpClientRef }` and use

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Rf2BufferWriter, type ScoringInput, type TelemetryInput } from './encode.js';
-import { BUFFERS, READ_BUFFERS, VERSION, mappingName, type ReadBuffer } from './layout.js';
+import { Rf2BufferWriter, type ScoringInput, type TelemetryInput } from '../wire/encode.js';
+import { BUFFERS, READ_BUFFERS, VERSION, mappingName, type ReadBuffer } from '../wire/layout.js';
 
 export interface Rf2FileWriterOptions {
   /** Folder of the files (a temp folder in tests and the demo; /dev/shm would stand in for rF2). */
