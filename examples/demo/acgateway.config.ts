@@ -4,7 +4,8 @@
 import { defineConfig } from '@acgateway/core';
 import acudp from '@acgateway/plugin-acudp';
 import rf2 from '@acgateway/plugin-rf2';
-import acws, { fakeAcServerCommand } from '@acgateway/plugin-acws';
+import acws from '@acgateway/plugin-acws';
+import { fakeAcServerCommand } from '@acgateway/plugin-acws/fake';
 import emperor from '@acgateway/plugin-emperor';
 import robocar from '@acgateway/plugin-robocar';
 import { demoDefaults, demoFakes, demoPaths } from './demo-fakes.js';

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { API_VERSION, definePlugin, z } from '@acgateway/core';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { Rf2Simulator } from '@acgateway/plugin-rf2/fake';
-import { createSandboxServerRoot } from '@acgateway/plugin-acws';
-import { FakeRaceControlServer } from '@acgateway/plugin-emperor';
+import { createSandboxServerRoot } from '@acgateway/plugin-acws/fake';
+import { FakeRaceControlServer } from '@acgateway/plugin-emperor/fake';
 
 /** Where the demo keeps its files: rF2 buffers and a sandbox AC server folder. */
 export const DEMO_DIR = process.env.ACGATEWAY_DEMO_DIR ?? path.join(os.tmpdir(), 'acgateway-demo');

@@ -7,9 +7,9 @@ import { createTestHost, freeUdpPort, type TestHost } from '@acgateway/core/test
 import { demoOverrides, examples, loadExample, type Overrides } from './helpers.js';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { Rf2Simulator } from '@acgateway/plugin-rf2/fake';
-import { createSandboxServerRoot, fakeAcServerCommand } from '@acgateway/plugin-acws';
-import { FakeRaceControlServer } from '@acgateway/plugin-emperor';
-import { MjpegCameraSimulator } from '@acgateway/plugin-robocar';
+import { createSandboxServerRoot, fakeAcServerCommand } from '@acgateway/plugin-acws/fake';
+import { FakeRaceControlServer } from '@acgateway/plugin-emperor/fake';
+import { MjpegCameraSimulator } from '@acgateway/plugin-robocar/fake';
 
 // Every example's config is loaded as a user's would be (cosmiconfig + the TypeScript loader), then
 // started with the fakes in place of real servers: the plugins' options that point at a server, a

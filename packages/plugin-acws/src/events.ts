@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { DriverInfo, LobbyInfo } from './formats/line-protocol.js';
+import type { DriverInfo, LobbyInfo } from './wire/line-protocol.js';
 import type { ExitInfo, RunInfo } from './managed-process.js';
 
 export type ProcessName = 'acServer' | 'stracker';

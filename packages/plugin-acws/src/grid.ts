@@ -1,7 +1,7 @@
 import { CommandError } from '@acgateway/core';
 import type { AcwsEvents, GridEvent } from './events.js';
-import { entryListDoc } from './formats/entry-list.js';
-import { buildGrid, ResultsError, slotLabel, type GridMode, type GridSlot } from './formats/results-json.js';
+import { entryListDoc } from './wire/entry-list.js';
+import { buildGrid, ResultsError, slotLabel, type GridMode, type GridSlot } from './wire/results-json.js';
 import type { ServerConfig } from './server-config.js';
 import type { ServerFiles, WrittenFile } from './server-files.js';
 

@@ -16,7 +16,7 @@ import {
   unrecognisedMessage,
   welcomeMessage,
   withoutAddress,
-} from './formats/line-protocol.js';
+} from './wire/line-protocol.js';
 import type { AcwsOptions } from './options.js';
 
 export interface LineEndpointDeps {

@@ -1,10 +1,10 @@
 import { CommandError } from '@acgateway/core';
 import type { Logger } from '@acgateway/core';
 import type { AcwsEvents } from './events.js';
-import type { IniDoc } from './formats/ac-ini.js';
-import type { LogEvent } from './formats/acserver-log.js';
-import { buildRegisterUrl, isLobbySuccess, rebaseLobbyUrl } from './formats/lobby-url.js';
-import type { LobbyInfo } from './formats/line-protocol.js';
+import type { IniDoc } from './wire/ac-ini.js';
+import type { LogEvent } from './wire/acserver-log.js';
+import { buildRegisterUrl, isLobbySuccess, rebaseLobbyUrl } from './wire/lobby-url.js';
+import type { LobbyInfo } from './wire/line-protocol.js';
 
 export interface LobbyOptions {
   baseUrl: string;

@@ -1,5 +1,5 @@
 import { z } from '@acgateway/core';
-import { DEFAULT_LOBBY_BASE } from './formats/lobby-url.js';
+import { DEFAULT_LOBBY_BASE } from './wire/lobby-url.js';
 
 /** A value that may differ per OS: a plain value, or `{ win32, linux, darwin, default }` keyed by `process.platform`. */
 function perOs<T extends z.ZodType>(inner: T) {

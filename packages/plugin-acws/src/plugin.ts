@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { API_VERSION, ConfigError, createServiceRef, definePlugin, isLoopback, RateLimitedLog, retiredRequireToken } from '@acgateway/core';
-import { acwsCommands } from './commands.js';
+import { acwsCommands } from './verbs.js';
 import { AcwsEvents } from './events.js';
 import { GameServer } from './game-server.js';
 import { Grid } from './grid.js';

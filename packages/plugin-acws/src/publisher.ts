@@ -1,6 +1,6 @@
 import type { PluginApi } from '@acgateway/core';
 import type { AcwsEvents } from './events.js';
-import type { DriverInfo } from './formats/line-protocol.js';
+import type { DriverInfo } from './wire/line-protocol.js';
 import type { RunInfo } from './managed-process.js';
 
 /** A driver as published on the bus: no address (any gateway subscriber, read-only ones too, sees topics). */

@@ -1,5 +1,5 @@
 import { CommandError } from '@acgateway/core';
-import { applySessionEdit, ServerCfgError, viewServerCfg, type SessionEdit } from './formats/server-cfg.js';
+import { applySessionEdit, ServerCfgError, viewServerCfg, type SessionEdit } from './wire/server-cfg.js';
 import type { ServerCfgFile, ServerFiles, WrittenFile } from './server-files.js';
 
 /**

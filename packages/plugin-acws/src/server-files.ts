@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CommandError, writeFileAtomic } from '@acgateway/core';
-import { IniSyntaxError, parseAcIni, renderAcIni, updateAcIni, type IniDoc } from './formats/ac-ini.js';
-import { readEntries, type Entry } from './formats/entry-list.js';
-import { isRaceResultName, parseRaceResult, ResultsError, timeOfResultName, type RaceResult } from './formats/results-json.js';
-import { ServerCfgError, viewServerCfg, type ServerCfgView } from './formats/server-cfg.js';
+import { IniSyntaxError, parseAcIni, renderAcIni, updateAcIni, type IniDoc } from './wire/ac-ini.js';
+import { readEntries, type Entry } from './wire/entry-list.js';
+import { isRaceResultName, parseRaceResult, ResultsError, timeOfResultName, type RaceResult } from './wire/results-json.js';
+import { ServerCfgError, viewServerCfg, type ServerCfgView } from './wire/server-cfg.js';
 
 export interface ServerFilesOptions {
   /** Folder for the timestamped backups of replaced files (default: beside each file). */

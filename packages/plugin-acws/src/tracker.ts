@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { CommandError } from '@acgateway/core';
 import type { Logger } from '@acgateway/core';
 import type { AcwsEvents } from './events.js';
-import { IniSyntaxError, parseAcIni } from './formats/ac-ini.js';
+import { IniSyntaxError, parseAcIni } from './wire/ac-ini.js';
 import { ControlledProcess } from './controlled-process.js';
 import type { ProcessSpec, RunInfo } from './managed-process.js';
 import { firstBusyPort } from './port-check.js';

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createTestHost, tempDir } from '@acgateway/core/testing';
-import { acws, createSandboxServerRoot, fakeAcServerCommand, makeRaceResult, parseAcIni, raceResultName } from '@acgateway/plugin-acws';
+import { acws, parseAcIni } from '@acgateway/plugin-acws';
+import { createSandboxServerRoot, fakeAcServerCommand, makeRaceResult, raceResultName } from '@acgateway/plugin-acws/fake';
 import { isError, startRig, type Rig } from './helpers.js';
 
 let rig: Rig | undefined;

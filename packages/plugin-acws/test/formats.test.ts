@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { IniSyntaxError, parseAcIni, updateAcIni, renderAcIni } from '../src/formats/ac-ini.js';
-import { applySessionEdit, viewServerCfg, ServerCfgError } from '../src/formats/server-cfg.js';
-import { AcServerLogParser, type LogEvent } from '../src/formats/acserver-log.js';
-import { buildGrid, parseRaceResult, ResultsError, timeOfResultName } from '../src/formats/results-json.js';
-import { readEntries, entryListDoc } from '../src/formats/entry-list.js';
-import { compareVersions, parseClientLine, parseLogon, LogonError, encodeData } from '../src/formats/line-protocol.js';
-import { rebaseLobbyUrl, isLobbySuccess, buildRegisterUrl } from '../src/formats/lobby-url.js';
-import { makeRaceResult } from '../src/sandbox.js';
+import { IniSyntaxError, parseAcIni, updateAcIni, renderAcIni } from '../src/wire/ac-ini.js';
+import { applySessionEdit, viewServerCfg, ServerCfgError } from '../src/wire/server-cfg.js';
+import { AcServerLogParser, type LogEvent } from '../src/wire/acserver-log.js';
+import { buildGrid, parseRaceResult, ResultsError, timeOfResultName } from '../src/wire/results-json.js';
+import { readEntries, entryListDoc } from '../src/wire/entry-list.js';
+import { compareVersions, parseClientLine, parseLogon, LogonError, encodeData } from '../src/wire/line-protocol.js';
+import { rebaseLobbyUrl, isLobbySuccess, buildRegisterUrl } from '../src/wire/lobby-url.js';
+import { makeRaceResult } from '../src/fake/sandbox.js';
 
 const CFG = [
   '; top comment',

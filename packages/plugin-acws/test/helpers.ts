@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import { createTestHost, tempDir, type TestHost } from '@acgateway/core/testing';
 import type { UserConfig } from '@acgateway/core';
-import acws, { createSandboxServerRoot, type AcwsOptionsInput, type SandboxOptions, type SandboxServerRoot } from '@acgateway/plugin-acws';
+import acws, { type AcwsOptionsInput } from '@acgateway/plugin-acws';
+import { createSandboxServerRoot, type SandboxOptions, type SandboxServerRoot } from '@acgateway/plugin-acws/fake';
 
 export type Frame = any;
 

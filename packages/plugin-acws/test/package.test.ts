@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fakeAcServerCommand, fakeAcServerPath } from '@acgateway/plugin-acws';
-import { createSandboxServerRoot } from '@acgateway/plugin-acws';
+import { fakeAcServerCommand, fakeAcServerPath } from '@acgateway/plugin-acws/fake';
+import { createSandboxServerRoot } from '@acgateway/plugin-acws/fake';
 import { tempDir } from '@acgateway/core/testing';
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createTestHost, tempDir } from '@acgateway/core/testing';
-import acws, { fakeAcServerPath } from '@acgateway/plugin-acws';
+import acws from '@acgateway/plugin-acws';
+import { fakeAcServerPath } from '@acgateway/plugin-acws/fake';
 import { isError, isMsg, startRig, type Rig } from './helpers.js';
 
 let rig: Rig | undefined;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { createTestHost, freePort, sleep, tempDir, until } from '@acgateway/core/testing';
-import acws, { createSandboxServerRoot } from '@acgateway/plugin-acws';
+import acws from '@acgateway/plugin-acws';
+import { createSandboxServerRoot } from '@acgateway/plugin-acws/fake';
 import { LineClient, startRig, type Rig } from './helpers.js';
 
 // Issue 13 on the acws side: foreign pages, a client that never reads, the host's stop outlasting

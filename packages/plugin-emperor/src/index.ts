@@ -11,6 +11,3 @@ export { optionsSchema, type EmperorOptions, type EmperorServerOptions } from '.
 export type { DriversPayload, ServerStatus, StatePayload, TeamPayload } from './payloads.js';
 export type { LapCompleted } from './state/race-state.js';
 export { compileTeamRule, type TeamRule } from './state/team.js';
-export { FakeRaceControlServer, type FakeRaceControlOptions, type HandshakeRecord } from './fake/server.js';
-export { FakeRace, type FakeDriverSpec, type FakeRaceOptions } from './fake/race-model.js';
-export { LiveRace, type LiveRaceOptions } from './fake/live.js';

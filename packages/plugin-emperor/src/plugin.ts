@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { API_VERSION, createServiceRef, definePlugin } from '@acgateway/core';
-import { emperorCommands } from './commands.js';
+import { emperorCommands } from './verbs.js';
 import { optionsSchema } from './options.js';
 import { ServerSession } from './server-session.js';
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { sleep, until, type TestHost } from '@acgateway/core/testing';
-import { decodeFrame, type DriversPayload, type FakeRaceControlServer, type LapCompleted } from '@acgateway/plugin-emperor';
+import { decodeFrame, type DriversPayload, type LapCompleted } from '@acgateway/plugin-emperor';
+import { type FakeRaceControlServer } from '@acgateway/plugin-emperor/fake';
 import { SAM, badInput, latest, startFake, startHost, stopAll } from './helpers.js';
 
 let fake: FakeRaceControlServer | undefined;

@@ -1,5 +1,6 @@
 import { createTestHost, type TestHost } from '@acgateway/core/testing';
-import emperor, { FakeRaceControlServer, type FakeRaceControlOptions } from '@acgateway/plugin-emperor';
+import emperor from '@acgateway/plugin-emperor';
+import { FakeRaceControlServer, type FakeRaceControlOptions } from '@acgateway/plugin-emperor/fake';
 
 type ServerEntry = { name: string; url: string; origin?: string | false; cookie?: string; teamTag?: string; teamName?: string };
 

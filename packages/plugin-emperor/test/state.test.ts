@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileTeamRule, decodeFrame, encodeFrame, FakeRace, type Snapshot } from '@acgateway/plugin-emperor';
+import { compileTeamRule, decodeFrame, encodeFrame, type Snapshot } from '@acgateway/plugin-emperor';
+import { FakeRace } from '@acgateway/plugin-emperor/fake';
 import { RaceState } from '../src/state/race-state.js';
 import { Backoff } from '@acgateway/core';
 import { ALEX, PRIYA, SAM } from './helpers.js';

@@ -5,6 +5,7 @@ import { CameraFeed } from './camera/feed.js';
 import { robocarOptions } from './options.js';
 import { createRobocarStream } from './stream/endpoint.js';
 import { originsFromRetiredCors } from './stream/cors.js';
+import { robocarStatusVerb } from './verbs.js';
 import { TOPICS } from './topics.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -49,14 +50,6 @@ export const robocar = definePlugin({
     }
     const stream = createRobocarStream(api, { ...options, allowedOrigins }, feed);
     api.addEndpoint(stream);
-    api.addCommand({
-      verb: 'robocar status',
-      access: 'read',
-      help: 'The camera (source, connected or why not, frames, size) and the socket.io stream (clients, rate, frames sent and dropped)',
-      handler: () => ({
-        camera: feed ? feed.state() : null,
-        stream: { urls: stream.urls(), publishRate: options.publishRate, ...stream.figures() },
-      }),
-    });
+    api.addCommand(robocarStatusVerb(feed, stream, options.publishRate));
   },
 });

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { MjpegCameraSimulator, readJpegInfo } from '@acgateway/plugin-robocar';
+import { readJpegInfo } from '@acgateway/plugin-robocar';
+import { MjpegCameraSimulator } from '@acgateway/plugin-robocar/fake';
 import { until } from '@acgateway/core/testing';
 import { badInput, connectClient as client, FAST_RETRY, makeJpeg, startCamera } from './helpers.js';
 

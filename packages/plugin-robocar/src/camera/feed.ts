@@ -1,7 +1,7 @@
 import { RateLimitedLog, type Logger } from '@acgateway/core';
-import { JpegError, readJpegInfo } from '../jpeg/info.js';
+import { JpegError, readJpegInfo } from '../wire/jpeg/info.js';
 import type { FrameMessage } from '../topics.js';
-import { toSeconds } from '../wire.js';
+import { toSeconds } from '../wire/events.js';
 import type { CameraSink, CameraSource } from './types.js';
 
 export interface CameraFeedDeps {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { JpegSplitter } from '../jpeg/splitter.js';
-import { boundaryOf, MultipartError, MultipartParser } from '../mjpeg/multipart.js';
+import { JpegSplitter } from '../wire/jpeg/splitter.js';
+import { boundaryOf, MultipartError, MultipartParser } from '../wire/mjpeg/multipart.js';
 import { ReconnectingCamera, type Link, type ReconnectTiming } from './reconnecting.js';
 
 export interface MjpegCameraOptions extends ReconnectTiming {

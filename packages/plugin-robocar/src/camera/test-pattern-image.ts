@@ -1,4 +1,4 @@
-import { TileJpegEncoder } from '../jpeg/tiles.js';
+import { TileJpegEncoder } from '../wire/jpeg/tiles.js';
 
 /**
  * The test pattern's picture: colour bars, a dark block that moves one 8-pixel tile per frame and a

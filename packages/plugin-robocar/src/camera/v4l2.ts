@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { JpegSplitter } from '../jpeg/splitter.js';
+import { JpegSplitter } from '../wire/jpeg/splitter.js';
 import { ffmpegV4l2Args } from './ffmpeg-args.js';
 import { ReconnectingCamera, type Link, type ReconnectTiming } from './reconnecting.js';
 

@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io';
 import type { CameraFeed } from '../camera/feed.js';
 import { TOPICS, type FrameMessage } from '../topics.js';
 import { startTicker } from '../util/ticker.js';
-import { cameraPayload, connectStatus, EVENTS, periodicStatus, pong, sensorData, type CameraPayload } from '../wire.js';
+import { cameraPayload, connectStatus, EVENTS, periodicStatus, pong, sensorData, type CameraPayload } from '../wire/events.js';
 
 export interface RobocarStreamOptions {
   host: string;

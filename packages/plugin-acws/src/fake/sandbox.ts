@@ -1,15 +1,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AcwsOptionsInput } from './options.js';
-import { portInUse } from './port-check.js';
+import type { AcwsOptionsInput } from '../options.js';
+import { portInUse } from '../port-check.js';
 
 /**
  * The fake acServer shipped with the package (`fake/acServer.mjs`, beside src/ and dist/): prints
  * the real log lines, holds the server's ports, exits on SIGTERM/SIGINT, crashes on SIGUSR1 or
  * `--crash-after MS`. With `--stracker` it stands in for stracker. Options are listed at its top.
  */
-export const fakeAcServerPath: string = fileURLToPath(new URL('../fake/acServer.mjs', import.meta.url));
+export const fakeAcServerPath: string = fileURLToPath(new URL('../../fake/acServer.mjs', import.meta.url));
 
 /** How to run the fake in place of acServer: `acServer: fakeAcServerCommand('--join', '2')`. */
 export function fakeAcServerCommand(...fakeArgs: string[]): { command: string; args: string[] } {

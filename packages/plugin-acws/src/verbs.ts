@@ -5,9 +5,9 @@ import type { Lobby } from './lobby.js';
 import type { LineEndpoint } from './line-endpoint.js';
 import type { ServerConfig } from './server-config.js';
 import type { TrackerServer } from './tracker.js';
-import { SESSION_SECTIONS, type SessionOption, type SessionSection } from './formats/server-cfg.js';
+import { SESSION_SECTIONS, type SessionOption, type SessionSection } from './wire/server-cfg.js';
 import type { AcwsEvents } from './events.js';
-import { viewEntries } from './formats/entry-list.js';
+import { viewEntries } from './wire/entry-list.js';
 import type { ServerFiles } from './server-files.js';
 
 export interface Services {

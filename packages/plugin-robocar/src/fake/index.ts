@@ -1,0 +1,1 @@
+export { MjpegCameraSimulator, type MjpegCameraSimulatorOptions } from './mjpeg-server.js';
