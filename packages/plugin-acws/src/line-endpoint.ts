@@ -54,7 +54,7 @@ export class LineEndpoint implements Endpoint {
       maxPayload: o.maxPayload,
       // Off loopback a token is configured (the plugin refuses to start otherwise), and a configured token is always required.
       auth: { token: o.token, readToken: o.readToken, allowedOrigins: o.allowedOrigins },
-      maxBufferedBytes: o.maxBufferedBytes,
+      backpressure: { maxBufferedBytes: o.maxBufferedBytes },
       onConnection: (ws, info) => this.onConnection(ws, info),
       status: () => this.status(),
     });
@@ -177,7 +177,7 @@ class LineConnection {
 
   /** Every reply and event counts against the client's bound: one that never reads is closed. */
   send(text: string): void {
-    this.info.send(text);
+    this.info.link.send(text);
   }
 
   private error(msg: string): void {

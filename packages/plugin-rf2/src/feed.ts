@@ -3,10 +3,12 @@
  * every client `{"driverName","vehicleName","place","gear","brake","throttle"}` as a text frame
  * once a second. With no player there is nothing to send: clients stay connected and data resumes
  * by itself when the source finds the player again.
+ *
+ * It is fed from the bus like every endpoint: the retained `rf2/player` (cleared while there is no
+ * player) is encoded once per message and offered to every client at each tick; a client still
+ * busy with earlier frames skips one (a late frame is worthless).
  */
-import type { ComponentStatus, Endpoint, PluginApi } from '@acgateway/core';
-import type { WebSocket } from 'ws';
-import type { PlayerState } from './source.js';
+import { broadcast, encodeOnce, type ComponentStatus, type Endpoint, type Message, type PeerLink, type PluginApi } from '@acgateway/core';
 import type { StatusMessage } from './messages.js';
 
 export interface FeedOptions {
@@ -16,39 +18,23 @@ export interface FeedOptions {
   allowedOrigins?: string[];
 }
 
-export interface FeedSource {
-  currentPlayer(): PlayerState | undefined;
-  currentStatus(): StatusMessage;
-}
+const PLAYER = 'rf2/player';
+const STATUS = 'rf2/status';
 
-/** A client with more than this queued is skipped for a tick: a late frame is worthless. */
-const MAX_BUFFERED = 256 * 1024;
+/** A client with more than this queued skips a tick. */
+const BUSY_BYTES = 256 * 1024;
 
-export function createFeedEndpoint(api: PluginApi, options: FeedOptions, source: FeedSource): Endpoint {
+/** The seed's frame: the feed message as JSON (the `rf2/player` payload is exactly that). */
+const encodeFeed = encodeOnce((m: Message) => JSON.stringify(m.data));
+
+export function createFeedEndpoint(api: PluginApi, options: FeedOptions): Endpoint {
   const sent = api.metrics.counter('acgateway_rf2_feed_messages_total', 'rF2 feed messages sent to clients');
   const skipped = api.metrics.counter('acgateway_rf2_feed_skipped_total', 'rF2 feed messages not sent to a client that had too much queued');
+  const links = new Set<PeerLink>();
   let timer: NodeJS.Timeout | undefined;
   let lastState: string | undefined;
-
-  /** One serialization for every client; the metrics are counted once per tick, not once per client. */
-  const frameOf = (player: PlayerState): Buffer => Buffer.from(JSON.stringify(player.feed));
-
-  const broadcast = (clients: Iterable<WebSocket>, frame: Buffer): void => {
-    let delivered = 0;
-    let late = 0;
-    for (const ws of clients) {
-      if (ws.readyState !== ws.OPEN) continue;
-      if (ws.bufferedAmount > MAX_BUFFERED) {
-        late++;
-        continue;
-      }
-      // A Buffer sent with binary:false goes out as a text frame.
-      ws.send(frame, { binary: false });
-      delivered++;
-    }
-    if (delivered) sent.inc(delivered);
-    if (late) skipped.inc(late);
-  };
+  const player = () => api.bus.last(PLAYER);
+  const status = () => api.bus.last<StatusMessage>(STATUS)?.data;
 
   const endpoint = api.endpoints.ws({
     name: 'feed',
@@ -56,24 +42,28 @@ export function createFeedEndpoint(api: PluginApi, options: FeedOptions, source:
     port: options.port,
     path: '/',
     auth: { allowedOrigins: options.allowedOrigins },
+    backpressure: { highWaterBytes: BUSY_BYTES },
     // The seed sends the first message as soon as a client connects.
-    onConnection: (ws) => {
-      const player = source.currentPlayer();
-      if (player) broadcast([ws], frameOf(player));
+    onConnection: (ws, info) => {
+      links.add(info.link);
+      ws.once('close', () => links.delete(info.link));
+      const p = player();
+      if (p && info.link.offer(encodeFeed(p))) sent.inc();
     },
   });
 
   const tick = (): void => {
-    const player = source.currentPlayer();
-    const status = source.currentStatus();
-    const state = player ? 'sending' : status.state;
+    const p = player();
+    const state = p ? 'sending' : status()?.state ?? 'not_running';
     if (state !== lastState) {
       lastState = state;
-      if (player) api.logger.info({ clients: endpoint.clients() }, 'rF2 feed: sending the player\'s data');
-      else api.logger.info({ clients: endpoint.clients(), state, reason: status.reason }, 'rF2 feed: no player data to send; clients stay connected');
+      if (p) api.logger.info({ clients: links.size }, "rF2 feed: sending the player's data");
+      else api.logger.info({ clients: links.size, state, reason: status()?.reason }, 'rF2 feed: no player data to send; clients stay connected');
     }
-    if (!player || endpoint.wss.clients.size === 0) return;
-    broadcast(endpoint.wss.clients, frameOf(player));
+    if (!p || links.size === 0) return;
+    const r = broadcast(links, encodeFeed(p), 'offer');
+    if (r.sent) sent.inc(r.sent);
+    if (r.skipped) skipped.inc(r.skipped);
   };
 
   return {
@@ -87,12 +77,13 @@ export function createFeedEndpoint(api: PluginApi, options: FeedOptions, source:
       if (timer) clearInterval(timer);
       timer = undefined;
       await endpoint.stop();
+      links.clear();
     },
     urls: () => endpoint.urls(),
     clients: () => endpoint.clients(),
     status: (): ComponentStatus => ({
-      state: timer ? (source.currentPlayer() ? 'sending' : 'waiting') : 'stopped',
-      reason: source.currentPlayer() ? undefined : source.currentStatus().reason,
+      state: timer ? (player() ? 'sending' : 'waiting') : 'stopped',
+      reason: player() ? undefined : status()?.reason,
       clients: endpoint.clients(),
     }),
   };

@@ -29,6 +29,7 @@ export const rf2 = definePlugin({
         opener,
         logger: api.logger,
         publish: (topic, data, o) => void api.publish(topic, data, o),
+        clearRetained: (topic) => api.bus.clearRetained(topic),
         countBadInput: (kind) => api.countBadInput(kind),
         now: () => api.clock.now(),
         onTorn: (buffer, copies) => torn.labels(buffer).inc(copies),
@@ -38,7 +39,7 @@ export const rf2 = definePlugin({
     );
     api.addSource(source);
     api.provide(rf2SourceRef, source);
-    const feed = options.feed.enabled ? createFeedEndpoint(api, options.feed, source) : undefined;
+    const feed = options.feed.enabled ? createFeedEndpoint(api, options.feed) : undefined;
     if (feed) api.addEndpoint(feed);
 
     for (const verb of rf2Verbs(source, () => feed, options.feed)) api.addCommand(verb);

@@ -43,6 +43,8 @@ export interface Rf2SourceDeps {
   opener: MappingOpener;
   logger: Logger;
   publish(topic: string, data: unknown, options?: { retain?: boolean }): void;
+  /** Forgets a retained topic (the player is gone: a late feed client must not get stale data). */
+  clearRetained?(topic: string): void;
   countBadInput(kind: string): void;
   now(): number;
   /** Told how many torn copies a take of a buffer met (a metric). */
@@ -118,7 +120,7 @@ export class Rf2Source implements Source {
     // A poll may be waiting between retries of a torn copy: it finishes on open regions, then they close.
     await this.polling;
     for (const b of READ_BUFFERS) this.closeSlot(this.slots[b]);
-    this.player = undefined;
+    this.dropPlayer();
   }
 
   /** The player's feed message and telemetry, when the state is 'connected'. */
@@ -170,7 +172,7 @@ export class Rf2Source implements Source {
     this.ensureOpen(tel, now);
     if (pollScoring) this.ensureOpen(sco, now);
     if (!tel.region || !sco.region) {
-      this.player = undefined;
+      this.dropPlayer();
       this.publishStatus(this.computeOpenState()!);
       return;
     }
@@ -187,7 +189,7 @@ export class Rf2Source implements Source {
       this.deps.publish('rf2/scoring', { ...this.scoring!.info, vehicles: this.scoring!.vehicles } satisfies ScoringMessage);
     }
     if (!sco.copy.hasData || !tel.copy.hasData) {
-      this.player = undefined;
+      this.dropPlayer();
       this.publishStatus(this.makeStatus('no_session', `waiting for a consistent copy of ${!sco.copy.hasData ? 'scoring' : 'telemetry'}`));
       return;
     }
@@ -195,7 +197,7 @@ export class Rf2Source implements Source {
     const lookup = findPlayer(sco.copy.data, tel.copy.data);
     if (tt === 'fresh') this.onTelemetry(now);
     if (!lookup.ok) {
-      this.player = undefined;
+      this.dropPlayer();
       this.publishStatus(this.makeStatus(lookup.state, lookup.reason));
       return;
     }
@@ -205,10 +207,15 @@ export class Rf2Source implements Source {
     this.checkFloats(before, 'telemetry');
     this.player = { feed: feedMessage(vs, telemetry, this.options.pedals), telemetry };
     this.publishStatus(this.makeStatus('connected', `player "${vs.driverName}" (mID ${lookup.id}) in ${vs.vehicleName}`));
-    if (tt === 'fresh') {
-      this.deps.publish('rf2/telemetry', telemetry);
-      this.deps.publish('rf2/player', this.player.feed);
-    }
+    if (tt === 'fresh') this.deps.publish('rf2/telemetry', telemetry);
+    // Retained: the feed sends the newest at its own rate, and a client that connects gets it at once.
+    this.deps.publish('rf2/player', this.player.feed, { retain: true });
+  }
+
+  private dropPlayer(): void {
+    if (!this.player) return;
+    this.player = undefined;
+    this.deps.clearRetained?.('rf2/player');
   }
 
   private ensureOpen(slot: Slot, now: number): void {

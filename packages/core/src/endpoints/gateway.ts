@@ -1,6 +1,6 @@
-import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
-import type { Bus, Message, Policy, Subscription } from '../bus.js';
+import type { Bus } from '../bus.js';
+import { BusFeed, DEFAULT_BOUNDS, type Bounds } from '../fanout.js';
 import { CommandError, errorMessage } from '../errors.js';
 import { validatePattern } from '../topics.js';
 import type { Caller } from '../commands/registry.js';
@@ -14,16 +14,9 @@ import type { Dispatcher } from '../dispatch.js';
 
 export type { Dispatcher };
 
-export interface BackpressureOptions {
-  /** Above this many unsent bytes a client's subscriptions pause (conflate or queue per policy). */
-  highWaterBytes: number;
-  /** Above this many unsent bytes the client is disconnected. */
-  maxBufferedBytes: number;
-  /** A client paused this long without draining is disconnected. */
-  stallMs: number;
-}
+export type BackpressureOptions = Bounds;
 
-export const DEFAULT_BACKPRESSURE: BackpressureOptions = { highWaterBytes: 1 << 20, maxBufferedBytes: 8 << 20, stallMs: 10_000 };
+export const DEFAULT_BACKPRESSURE: BackpressureOptions = DEFAULT_BOUNDS;
 
 export interface GatewayOptions {
   name?: string;
@@ -67,10 +60,10 @@ export function createGatewayEndpoint(deps: EndpointDeps, bus: Pick<Bus, 'subscr
     maxPayload: options.maxPayload,
     perMessageDeflate: options.perMessageDeflate,
     auth: options.auth,
-    maxBufferedBytes: bp.maxBufferedBytes,
+    backpressure: bp,
     request: options.request,
     onConnection(ws, info) {
-      const client = new GatewayClient(ws, info, bus, dispatcher, deps, bp, options.maxQueue ?? 1000, options.maxPendingCommands ?? 32);
+      const client = new GatewayClient(ws, info, bus, dispatcher, deps, options.maxQueue ?? 1000, options.maxPendingCommands ?? 32);
       clients.add(client);
       ws.once('close', () => {
         clients.delete(client);
@@ -83,37 +76,9 @@ export function createGatewayEndpoint(deps: EndpointDeps, bus: Pick<Bus, 'subscr
   });
 }
 
-/** Sockets whose writes are held until the current tick's synchronous work is done. */
-const corkedSockets: Socket[] = [];
-
-function uncorkAll(): void {
-  for (const socket of corkedSockets) socket.uncork();
-  corkedSockets.length = 0;
-}
-
-/** Frames this small are batched per tick; a bigger one is its own batch (the syscall is amortized). */
-const BATCH_BELOW_BYTES = 16 * 1024;
-
-/**
- * After a client's first small frame in a tick, hold its later frames until the tick ends, so a
- * burst (many topics at once, or flat-out publishing) leaves in one writev instead of one syscall
- * per frame. A lone frame is written at once: 60 Hz single-topic latency is unchanged. Held bytes
- * count in bufferedAmount, so backpressure still sees them. `ws` has no public cork; `_socket` is
- * its net.Socket.
- */
-function holdRestOfTick(ws: WebSocket): void {
-  const socket = (ws as unknown as { _socket?: Socket })._socket;
-  if (!socket || socket.writableCorked > 0) return;
-  socket.cork();
-  if (corkedSockets.push(socket) === 1) process.nextTick(uncorkAll);
-}
-
+/** One gateway client: the protocol's frames in, its subscriptions and replies out through one BusFeed and PeerLink. */
 class GatewayClient {
-  private readonly subs = new Map<Policy, Subscription>();
-  private drainTimer: NodeJS.Timeout | undefined;
-  private pausedAt = 0;
-  private paused = false;
-  private droppedUnreported = 0;
+  private readonly feed: BusFeed;
   private readonly caller: Caller;
   private disposed = false;
   private pendingCommands = 0;
@@ -124,11 +89,15 @@ class GatewayClient {
     private readonly bus: Pick<Bus, 'subscribe'>,
     private readonly dispatcher: Dispatcher,
     private readonly deps: EndpointDeps,
-    private readonly bp: BackpressureOptions,
-    private readonly maxQueue: number,
+    maxQueue: number,
     private readonly maxPendingCommands: number,
   ) {
     this.caller = { endpoint: 'gateway', role: info.role, remote: info.remote, id: info.id };
+    this.feed = new BusFeed(info.link, bus, encodeMessage, {
+      maxQueue,
+      onDropped: (count) => this.sendControl({ op: 'dropped', count, reason: 'client too slow for the queue bound' }),
+      onDelivered: (m) => deps.metrics.countDelivered(m, 1),
+    });
     ws.on('message', (data, isBinary) => {
       try {
         this.onFrame(data, isBinary);
@@ -142,9 +111,7 @@ class GatewayClient {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const s of this.subs.values()) s.unsubscribe();
-    this.subs.clear();
-    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.feed.dispose();
   }
 
   /** A frame's handling threw: that is this client's problem, never the host's. */
@@ -165,7 +132,7 @@ class GatewayClient {
       this.deps.logger.error({ client: this.info.id, err: errorMessage(err) }, 'a gateway reply could not be serialized');
       text = JSON.stringify({ op: 'error', error: { message: `the reply could not be serialized: ${errorMessage(err)}`, code: 'INTERNAL' } });
     }
-    this.info.send(text);
+    this.info.link.send(text);
   }
 
   private error(message: string, code: string, id?: FrameId): void {
@@ -240,32 +207,19 @@ class GatewayClient {
     if (policy !== 'latest' && policy !== 'queue') {
       return this.error(`"policy" must be "latest" or "queue", got ${typeof policy === 'string' ? JSON.stringify(policy.slice(0, 64)) : typeof policy}`, 'BAD_POLICY', f.id as FrameId);
     }
-    const held = [...this.subs.values()].reduce((n, sub) => n + sub.patterns.length, 0);
+    const held = this.feed.patternCount;
     if (held + topics.length > MAX_PATTERNS_PER_CLIENT) {
       return this.error(`a connection may hold at most ${MAX_PATTERNS_PER_CLIENT} topic patterns (it has ${held}): unsubscribe some, or use wildcards`, 'BAD_TOPICS', f.id as FrameId);
     }
     // Reply first, so the retained messages delivered on subscribe come after the acknowledgement.
     this.sendControl({ op: 'subscribed', topics, policy, ...(f.id !== undefined ? { id: f.id } : {}) });
-    const existing = this.subs.get(policy);
-    if (existing) {
-      existing.add(topics);
-    } else {
-      const sub = this.bus.subscribe(topics, (m) => this.deliver(m), {
-        policy,
-        maxQueue: this.maxQueue,
-        onDrop: () => {
-          this.droppedUnreported++;
-        },
-      });
-      this.subs.set(policy, sub);
-      if (this.paused) sub.pause();
-    }
+    this.feed.subscribe(topics, policy);
   }
 
   private unsubscribe(f: Record<string, unknown>): void {
     const topics = this.topicsOf(f);
     if (!topics) return;
-    for (const s of this.subs.values()) s.remove(topics);
+    this.feed.unsubscribe(topics);
     this.sendControl({ op: 'unsubscribed', topics, ...(f.id !== undefined ? { id: f.id } : {}) });
   }
 
@@ -299,47 +253,6 @@ class GatewayClient {
     }
   }
 
-  private deliver(message: Message): void {
-    const ws = this.ws;
-    if (ws.readyState !== ws.OPEN) return;
-    const frame = encodeMessage(message);
-    ws.send(frame, { binary: false });
-    if (frame.length < BATCH_BELOW_BYTES) holdRestOfTick(ws);
-    this.deps.metrics.countDelivered(message, 1);
-    const buffered = ws.bufferedAmount;
-    if (buffered > this.bp.maxBufferedBytes) {
-      this.tooSlow(`more than ${this.bp.maxBufferedBytes} bytes unsent`);
-    } else if (buffered > this.bp.highWaterBytes && !this.paused) {
-      this.pauseAll();
-    }
-  }
-
-  private pauseAll(): void {
-    for (const s of this.subs.values()) s.pause();
-    this.paused = true;
-    this.pausedAt = Date.now();
-    if (this.drainTimer) return;
-    this.drainTimer = setInterval(() => {
-      if (this.ws.readyState !== this.ws.OPEN) return this.dispose();
-      if (this.ws.bufferedAmount <= this.bp.highWaterBytes / 4) {
-        clearInterval(this.drainTimer);
-        this.drainTimer = undefined;
-        if (this.droppedUnreported > 0) {
-          this.sendControl({ op: 'dropped', count: this.droppedUnreported, reason: 'client too slow for the queue bound' });
-          this.droppedUnreported = 0;
-        }
-        this.paused = false;
-        for (const s of this.subs.values()) s.resume();
-      } else if (Date.now() - this.pausedAt > this.bp.stallMs) {
-        this.tooSlow(`no data read for ${this.bp.stallMs} ms`);
-      }
-    }, 20);
-  }
-
-  private tooSlow(why: string): void {
-    this.dispose();
-    this.info.closeTooSlow(why);
-  }
 }
 
 type FrameId = string | number | null | undefined;

@@ -6,7 +6,8 @@ import type { Duplex } from 'node:stream';
 import type { SharedHttpServer } from '../http/servers.js';
 import { decideRole, type AuthOptions, type Role } from '../auth.js';
 import { RateLimitedLog } from '../logger.js';
-import { DEFAULT_MAX_BUFFERED_BYTES, type EndpointDeps } from './ws.js';
+import type { EndpointDeps } from './ws.js';
+import { DEFAULT_BOUNDS, PeerLink, type Bounds, type Peer } from '../fanout.js';
 
 export interface SocketIoEndpointOptions {
   name: string;
@@ -22,13 +23,14 @@ export interface SocketIoEndpointOptions {
    * `socket.data.role`.
    */
   auth?: AuthOptions;
-  /** Bytes one client may have queued (engine.io's queue plus the websocket's) before it is disconnected (default 8 MiB). */
-  maxBufferedBytes?: number;
+  /** A client's bounds over engine.io's queue plus the websocket's: busy above `highWaterBytes`, disconnected above `maxBufferedBytes` (default 8 MiB). */
+  backpressure?: Partial<Bounds>;
   /** Default ['polling', 'websocket']. */
   transports?: ServerOptions['transports'];
   /** Called once the io server exists, before it accepts connections: attach handlers here. */
   setup?(io: IoServer): void;
-  onConnection?(socket: Socket, io: IoServer): void;
+  /** A new client, with its link: `link.offer(encodeSocketIoEvent(...))` for frames a newer one replaces, `link.send` for the rest. */
+  onConnection?(socket: Socket, io: IoServer, link: PeerLink): void;
   onStop?(): void | Promise<void>;
   status?(): ComponentStatus;
 }
@@ -66,13 +68,26 @@ export class SocketIoEndpoint implements Endpoint {
     });
     this.io.bind(this.engine as never);
     const gauge = deps.metrics.clients.labels(`${deps.name}/${options.name}`);
-    const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    const bounds: Bounds = { ...DEFAULT_BOUNDS, ...options.backpressure };
     this.io.on('connection', (socket) => {
-      (socket.data as { role?: Role }).role = this.admit(socket.request).role ?? 'read';
-      watchBacklog(socket, maxBuffered, (why, heldBytes) => deps.logger.warn({ id: socket.id, remote: socket.handshake.address, endpoint: this.owner, heldBytes }, `disconnecting slow client: ${why}`));
+      const data = socket.data as SocketIoClientData;
+      data.role = this.admit(socket.request).role ?? 'read';
+      const peer = socketIoPeer(socket);
+      const link = new PeerLink(peer, bounds, deps.logger.child({ endpoint: this.owner, remote: socket.handshake.address }));
+      data.link = link;
+      // What socket.io itself queues (an emit straight on the socket) counts against the same bound.
+      (socket.conn as unknown as { on(e: 'packetCreate', f: () => void): void }).on('packetCreate', () => {
+        const heldBytes = peer.buffered();
+        if (heldBytes <= bounds.maxBufferedBytes || link.closed) return;
+        deps.logger.debug({ id: socket.id, heldBytes }, 'socket.io backlog over the bound');
+        link.close(`more than ${bounds.maxBufferedBytes} bytes unsent`);
+      });
       gauge.inc();
-      socket.once('disconnect', () => gauge.dec());
-      options.onConnection?.(socket, this.io);
+      socket.once('disconnect', () => {
+        gauge.dec();
+        data.link!.dispose();
+      });
+      options.onConnection?.(socket, this.io, data.link);
     });
     options.setup?.(this.io);
   }
@@ -178,26 +193,49 @@ export function clientBacklog(socket: Socket): ClientBacklog {
   return { bufferedBytes: ws?.bufferedAmount ?? 0, queuedBytes };
 }
 
+/** What the endpoint keeps on each socket (`socket.data`). */
+export interface SocketIoClientData {
+  role?: Role;
+  link?: PeerLink;
+}
+
 /**
- * Disconnects a client whose backlog passes the bound. socket.io queues every reliable packet (a
- * `pong`, a status) for a client that never reads; engine.io says when it makes one, and the
- * (private) queue is measured then, at most every 64 packets once it is long, so the check stays
- * cheap on a client that keeps up.
+ * A socket.io event as it goes on the wire in the default namespace (`2["event",...args]`, which
+ * engine.io sends as `42[...]`), encoded once and written to many clients. Text arguments only.
  */
-function watchBacklog(socket: Socket, maxBytes: number, warn: (why: string, heldBytes: number) => void): void {
-  let packets = 0;
-  const conn = socket.conn as unknown as { on(e: 'packetCreate', f: () => void): void; writeBuffer?: unknown[] };
-  conn.on('packetCreate', () => {
-    const queued = conn.writeBuffer?.length ?? 0;
-    if (queued < 64 || ++packets % 64 !== 0) return;
-    const b = clientBacklog(socket);
-    const held = b.bufferedBytes + b.queuedBytes;
-    if (held <= maxBytes) return;
-    warn(`more than ${maxBytes} bytes unsent`, held);
-    socket.disconnect(true);
-    // engine.io waits for its queue to drain before closing a websocket; a client that never reads never drains it.
-    (socket.conn as unknown as { close(discard: boolean): void }).close(true);
-  });
+export function encodeSocketIoEvent(event: string, ...args: unknown[]): string {
+  return `2${JSON.stringify([event, ...args])}`;
+}
+
+/**
+ * A socket.io client as a fan-out Peer: frames are encoded socket.io packets written to its
+ * engine.io connection. What waits in engine.io's queue is counted as packets are made and reset
+ * when the queue is flushed (engine.io flushes it whole), so the figure costs nothing per frame;
+ * the websocket's own buffer is added (0 while long-polling).
+ */
+export function socketIoPeer(socket: Socket): Peer {
+  const conn = socket.conn as unknown as {
+    write(data: string): void;
+    close(discard?: boolean): void;
+    on(e: 'packetCreate', f: (p: { data?: string | Buffer }) => void): void;
+    on(e: 'flush', f: () => void): void;
+  };
+  let queued = 0;
+  conn.on('packetCreate', (p) => void (queued += p.data?.length ?? 0));
+  conn.on('flush', () => void (queued = 0));
+  return {
+    id: socket.id,
+    buffered() {
+      const ws = (socket.conn.transport as unknown as { socket?: { bufferedAmount?: number } }).socket;
+      return queued + (ws?.bufferedAmount ?? 0);
+    },
+    write: (frame) => conn.write(typeof frame === 'string' ? frame : frame.toString()),
+    end() {
+      socket.disconnect(true);
+      // engine.io waits for its queue to drain before closing a websocket; a client that never reads never drains it.
+      conn.close(true);
+    },
+  };
 }
 
 function normalizePath(p: string): string {

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { Endpoint, ComponentStatus } from '../components.js';
 import type { HttpServers, SharedHttpServer } from '../http/servers.js';
 import type { Metrics } from '../metrics.js';
+import type { Socket } from 'node:net';
 import { RateLimitedLog } from '../logger.js';
+import { DEFAULT_BOUNDS, PeerLink, type Bounds, type Peer } from '../fanout.js';
 import { decideRole, type AuthOptions, type Role } from '../auth.js';
 
 /** What an endpoint kind needs from the host; a plugin's `api` has all of it. */
@@ -23,20 +25,61 @@ export interface WsClientInfo {
   role: Role;
   req: IncomingMessage;
   /**
-   * Sends a frame, counted against the client's bound: a client that stops reading while frames
-   * (replies included) pile up past `maxBufferedBytes` is closed with 1008 and a reason. Returns
-   * false when nothing was sent (closed, or just closed for being too slow).
+   * The client behind its bound: `link.send(frame)` for what must arrive (replies, events),
+   * `link.offer(frame)` for what a newer frame replaces; a client that stops reading while frames pile
+   * up past `maxBufferedBytes` is closed with 1008 and a reason.
    */
-  send(data: string | Buffer): boolean;
-  /** Closes the client for not reading (1008 with the reason), ending the socket if it never answers the close. */
-  closeTooSlow(why: string): void;
+  link: PeerLink;
 }
 
 /** Close code for a client dropped for not reading (RFC 6455 1008, policy violation). */
 export const CLOSE_TOO_SLOW = 1008;
 
 /** The hard bound of what one client may have queued, bytes (`server.backpressure.maxBufferedBytes`). */
-export const DEFAULT_MAX_BUFFERED_BYTES = 8 << 20;
+export const DEFAULT_MAX_BUFFERED_BYTES = DEFAULT_BOUNDS.maxBufferedBytes;
+
+/** Frames this small are batched per tick; a bigger one is its own batch (the syscall is amortized). */
+const BATCH_BELOW_BYTES = 16 * 1024;
+
+/** Sockets whose writes are held until the current tick's synchronous work is done. */
+const corkedSockets: Socket[] = [];
+
+function uncorkAll(): void {
+  for (const socket of corkedSockets) socket.uncork();
+  corkedSockets.length = 0;
+}
+
+/**
+ * After a client's first small frame in a tick, hold its later frames until the tick ends, so a
+ * burst (many topics at once, or flat-out publishing) leaves in one writev instead of one syscall
+ * per frame. A lone frame is written at once: 60 Hz single-topic latency is unchanged. Held bytes
+ * count in bufferedAmount, so the bounds still see them. `ws` has no public cork; `_socket` is its
+ * net.Socket.
+ */
+function holdRestOfTick(ws: WebSocket): void {
+  const socket = (ws as unknown as { _socket?: Socket })._socket;
+  if (!socket || socket.writableCorked > 0) return;
+  socket.cork();
+  if (corkedSockets.push(socket) === 1) process.nextTick(uncorkAll);
+}
+
+/** A `ws` connection as a fan-out Peer: text frames (a Buffer is sent as text), batched per tick. */
+export function wsPeer(ws: WebSocket, id: string): Peer {
+  return {
+    id,
+    buffered: () => ws.bufferedAmount,
+    write(frame) {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(frame, { binary: false });
+      if (frame.length < BATCH_BELOW_BYTES) holdRestOfTick(ws);
+    },
+    end(reason) {
+      ws.close(CLOSE_TOO_SLOW, reason.slice(0, 120));
+      // A client that reads nothing will not complete the closing handshake either.
+      setTimeout(() => ws.terminate(), 1000).unref();
+    },
+  };
+}
 
 export interface WsEndpointOptions {
   name: string;
@@ -50,8 +93,8 @@ export interface WsEndpointOptions {
   /** Off by default: on small telemetry it costs ten times the CPU. */
   perMessageDeflate?: boolean;
   auth?: AuthOptions;
-  /** Unsent bytes one client may hold before it is closed as too slow (default 8 MiB). */
-  maxBufferedBytes?: number;
+  /** A client's bounds: busy above `highWaterBytes`, closed above `maxBufferedBytes` (default 8 MiB) or when stalled. */
+  backpressure?: Partial<Bounds>;
   /** Answers a plain HTTP request on the path (default: 426, "connect with ws://"). */
   request?(req: IncomingMessage, res: ServerResponse): void;
   onConnection(ws: WebSocket, client: WsClientInfo): void;
@@ -73,7 +116,7 @@ export class WsEndpoint implements Endpoint {
   private started = false;
   private readonly gauge;
   private readonly refusals = new RateLimitedLog(5000);
-  private readonly maxBuffered: number;
+  private readonly bounds: Bounds;
 
   constructor(private readonly deps: EndpointDeps, private readonly options: WsEndpointOptions) {
     this.name = options.name;
@@ -85,31 +128,15 @@ export class WsEndpoint implements Endpoint {
       perMessageDeflate: options.perMessageDeflate ?? false,
     });
     this.gauge = deps.metrics.clients.labels(`${deps.name}/${options.name}`);
-    this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.bounds = { ...DEFAULT_BOUNDS, ...options.backpressure };
   }
 
   private clientInfo(ws: WebSocket, req: IncomingMessage, role: Role): WsClientInfo {
     const id = `${this.name}-${++nextClientId}`;
     const remote = req.socket.remoteAddress ?? '?';
-    let closing = false;
-    const closeTooSlow = (why: string) => {
-      if (closing) return;
-      closing = true;
-      this.deps.logger.warn({ client: id, remote, endpoint: this.owner }, `disconnecting slow client: ${why}`);
-      ws.close(CLOSE_TOO_SLOW, `client too slow: ${why}`.slice(0, 120));
-      // A client that reads nothing will not complete the closing handshake either.
-      setTimeout(() => ws.terminate(), 1000).unref();
-    };
-    const send = (data: string | Buffer): boolean => {
-      if (closing || ws.readyState !== ws.OPEN) return false;
-      ws.send(data);
-      if (ws.bufferedAmount > this.maxBuffered) {
-        closeTooSlow(`more than ${this.maxBuffered} bytes unsent`);
-        return false;
-      }
-      return true;
-    };
-    return { id, remote, role, req, send, closeTooSlow };
+    const link = new PeerLink(wsPeer(ws, id), this.bounds, this.deps.logger.child({ endpoint: this.owner, remote }));
+    ws.once('close', () => link.dispose());
+    return { id, remote, role, req, link };
   }
 
   get owner(): string {

@@ -1,5 +1,5 @@
-import type { ComponentStatus, Endpoint, Message, PluginApi, Subscription } from '@acgateway/core';
-import { clientBacklog } from '@acgateway/core';
+import type { ComponentStatus, Endpoint, Message, PeerLink, PluginApi, Subscription } from '@acgateway/core';
+import { broadcast, clientBacklog, encodeSocketIoEvent } from '@acgateway/core';
 import type { Socket } from 'socket.io';
 import type { CameraFeed } from '../camera/feed.js';
 import { TOPICS, type FrameMessage } from '../topics.js';
@@ -35,9 +35,10 @@ export interface RobocarStream extends Endpoint {
  * The robocar socket.io stream on core's socket.io endpoint kind: a greeting `status` to each new
  * client, then every 1/publishRate s `sensor_data` and `status` to all, and `pong` for `ping`.
  *
- * Frames go out as volatile packets: socket.io drops one for a client whose transport is still
- * busy with earlier data, so a slow client gets the newest frame at a later tick instead of a
- * queue that grows. Everything else (status, pong) is sent reliably.
+ * Each tick's packets are encoded once and fanned out through the clients' links (core's one road
+ * to clients): `sensor_data` is offered, so a client still busy with earlier data skips a frame and
+ * gets the newest at a later tick instead of a queue that grows (socket.io's volatile rule);
+ * `status` and `pong` must arrive and count against the client's bound like every byte.
  */
 export function createRobocarStream(api: PluginApi, options: RobocarStreamOptions, camera: CameraFeed | undefined): RobocarStream {
   const framesSent = api.metrics.counter('robocar_frames_sent_total', 'sensor_data ticks that carried a camera frame');
@@ -48,17 +49,22 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
   let stopTicker: (() => void) | undefined;
   const figures = { ticks: 0, framesSent: 0, framesDroppedForSlowClients: 0 };
 
-  const onConnection = (socket: Socket) => {
+  const links = new Set<PeerLink>();
+  const onConnection = (socket: Socket, _io: unknown, link: PeerLink) => {
     api.logger.debug({ id: socket.id, transport: socket.conn.transport.name, remote: socket.handshake.address }, 'stream client connected');
-    socket.emit(EVENTS.status, connectStatus());
+    links.add(link);
+    link.send(encodeSocketIoEvent(EVENTS.status, connectStatus()));
     socket.on(EVENTS.ping, (...args: unknown[]) => {
       const reply = pong(now());
-      socket.emit(EVENTS.pong, reply);
+      link.send(encodeSocketIoEvent(EVENTS.pong, reply));
       // A client that asks with an acknowledgement gets the same answer there.
       const ack = args[args.length - 1];
       if (typeof ack === 'function') (ack as (r: unknown) => void)(reply);
     });
-    socket.once('disconnect', (reason) => api.logger.debug({ id: socket.id, reason }, 'stream client disconnected'));
+    socket.once('disconnect', (reason) => {
+      links.delete(link);
+      api.logger.debug({ id: socket.id, reason }, 'stream client disconnected');
+    });
   };
 
   const sio = api.endpoints.socketIo({
@@ -67,6 +73,8 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
     port: options.port,
     path: options.path,
     auth: { allowedOrigins: options.allowedOrigins },
+    // Busy as soon as anything waits for it: a frame is skipped rather than queued behind another.
+    backpressure: { highWaterBytes: 0 },
     transports: ['polling', 'websocket'],
     onConnection,
   });
@@ -101,18 +109,14 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
       cam = cameraPayload(frame.frame, frame.width, frame.height);
       framesSent.inc();
       figures.framesSent++;
-      // socket.io drops a volatile packet for a client whose transport is not writable, and says
-      // nothing: the same public test, made just before the emit, counts those drops.
-      let busy = 0;
-      for (const s of io.of('/').sockets.values()) if (!s.conn.transport.writable) busy++;
-      if (busy) {
-        framesDropped.inc(busy);
-        figures.framesDroppedForSlowClients += busy;
-      }
     }
-    io.volatile.emit(EVENTS.sensorData, sensorData(t, cam));
+    const { skipped } = broadcast(links, encodeSocketIoEvent(EVENTS.sensorData, sensorData(t, cam)), 'offer');
+    if (frame && skipped) {
+      framesDropped.inc(skipped);
+      figures.framesDroppedForSlowClients += skipped;
+    }
     const status = periodicStatus(t, camera?.isConnected ?? false, sio.clients());
-    io.emit(EVENTS.status, status);
+    broadcast(links, encodeSocketIoEvent(EVENTS.status, status), 'send');
     api.publish(TOPICS.status, status, { retain: true });
   };
 
@@ -148,6 +152,7 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
       subscription?.unsubscribe();
       subscription = undefined;
       await sio.stop();
+      links.clear();
     },
     urls: () => sio.urls(),
     clients: () => sio.clients(),
