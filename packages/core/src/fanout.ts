@@ -52,11 +52,16 @@ export class PeerLink {
     return this.peer.buffered() > this.bounds.highWaterBytes;
   }
 
+  /** Whether the client was above the high-water mark right after the last `send` (no second look at the socket). */
+  busyAfterSend = false;
+
   /** Sends a frame that must arrive (a reply, an event, a status); false when the client is closed or was just closed for it. */
   send(frame: string | Buffer): boolean {
     if (this.closing) return false;
     this.peer.write(frame);
-    if (this.peer.buffered() <= this.bounds.maxBufferedBytes) return true;
+    const backlog = this.peer.buffered();
+    this.busyAfterSend = backlog > this.bounds.highWaterBytes;
+    if (backlog <= this.bounds.maxBufferedBytes) return true;
     this.close(`more than ${this.bounds.maxBufferedBytes} bytes unsent`);
     return false;
   }
@@ -182,7 +187,7 @@ export class BusFeed {
   private deliver(message: Message): void {
     if (!this.link.send(this.encode(message))) return this.dispose();
     this.options.onDelivered?.(message);
-    if (!this.paused && this.link.busy) this.pause();
+    if (!this.paused && this.link.busyAfterSend) this.pause();
   }
 
   private pause(): void {
