@@ -7,8 +7,6 @@ import type { Caller } from '../commands/registry.js';
 import { API_VERSION, CORE_VERSION } from '../version.js';
 import { encodeMessage } from './encode.js';
 import { CLOSE_TOO_SLOW, WsEndpoint, type EndpointDeps, type WsClientInfo, type WsEndpointOptions } from './ws.js';
-import type { AuthOptions } from '../auth.js';
-import type { SharedHttpServer } from '../http/servers.js';
 
 import type { Dispatcher } from '../dispatch.js';
 
@@ -18,22 +16,14 @@ export type BackpressureOptions = Bounds;
 
 export const DEFAULT_BACKPRESSURE: BackpressureOptions = DEFAULT_BOUNDS;
 
-export interface GatewayOptions {
+/** The ws endpoint's options (its name defaults to `gateway`, the path to `/`), and the protocol's own bounds. */
+export interface GatewayOptions extends Omit<WsEndpointOptions, 'name' | 'host' | 'onConnection' | 'onStop' | 'status'> {
   name?: string;
   host: string;
-  port: number;
-  server?: SharedHttpServer;
-  path?: string;
-  maxPayload?: number;
-  perMessageDeflate?: boolean;
-  auth?: AuthOptions;
-  backpressure?: Partial<BackpressureOptions>;
   /** Bound of a `queue` subscription, messages. */
   maxQueue?: number;
   /** Commands of one client running at once; more get a BUSY error (default 32). */
   maxPendingCommands?: number;
-  /** Answers a plain HTTP request on the gateway's path (the built-in web page). */
-  request?: WsEndpointOptions['request'];
 }
 
 export { CLOSE_TOO_SLOW };

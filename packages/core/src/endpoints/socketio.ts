@@ -46,7 +46,7 @@ export class SocketIoEndpoint implements Endpoint {
   private readonly engine: EngineServer;
   private readonly server: SharedHttpServer;
   private readonly path: string;
-  private unroute: (() => void) | undefined;
+  private unserve: (() => Promise<void>) | undefined;
   private started = false;
   private readonly allowedOrigins: readonly string[];
   private readonly refusals = new RateLimitedLog(5000);
@@ -131,20 +131,13 @@ export class SocketIoEndpoint implements Endpoint {
   }
 
   async start(): Promise<void> {
-    this.unroute = this.server.addRoute({
+    this.unserve = await this.server.serve({
       path: this.path,
       prefix: true,
       owner: this.owner,
       request: (req, res) => this.onRequest(req, res),
       upgrade: (req, socket, head) => this.onUpgrade(req, socket, head),
     });
-    try {
-      await this.server.open(this.owner);
-    } catch (err) {
-      this.unroute();
-      this.unroute = undefined;
-      throw err;
-    }
     this.started = true;
   }
 
@@ -153,9 +146,8 @@ export class SocketIoEndpoint implements Endpoint {
     this.started = false;
     await this.options.onStop?.();
     await this.io.close();
-    this.unroute?.();
-    this.unroute = undefined;
-    await this.server.release();
+    await this.unserve?.();
+    this.unserve = undefined;
   }
 
   urls(): string[] {

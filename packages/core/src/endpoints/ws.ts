@@ -112,7 +112,7 @@ export class WsEndpoint implements Endpoint {
   readonly wss: WebSocketServer;
   private readonly server: SharedHttpServer;
   private readonly path: string;
-  private unroute: (() => void) | undefined;
+  private unserve: (() => Promise<void>) | undefined;
   private started = false;
   private readonly gauge;
   private readonly refusals = new RateLimitedLog(5000);
@@ -144,7 +144,7 @@ export class WsEndpoint implements Endpoint {
   }
 
   async start(): Promise<void> {
-    this.unroute = this.server.addRoute({
+    this.unserve = await this.server.serve({
       path: this.path,
       owner: this.owner,
       upgrade: (req, socket, head) => {
@@ -172,13 +172,6 @@ export class WsEndpoint implements Endpoint {
         res.end(`${this.owner} is a websocket endpoint: connect with ws://\n`);
       }),
     });
-    try {
-      await this.server.open(this.owner);
-    } catch (err) {
-      this.unroute();
-      this.unroute = undefined;
-      throw err;
-    }
     this.started = true;
   }
 
@@ -194,9 +187,8 @@ export class WsEndpoint implements Endpoint {
       }),
     );
     await Promise.all(closing);
-    this.unroute?.();
-    this.unroute = undefined;
-    await this.server.release();
+    await this.unserve?.();
+    this.unserve = undefined;
   }
 
   urls(): string[] {

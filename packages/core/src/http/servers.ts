@@ -78,6 +78,24 @@ export class SharedHttpServer {
     };
   }
 
+  /**
+   * Adds a route and starts listening (or shares the listening server); on failure the route is
+   * gone again. Resolves to the function that ends it: the route goes, and one use is released.
+   */
+  async serve(route: Route): Promise<() => Promise<void>> {
+    const unroute = this.addRoute(route);
+    try {
+      await this.open(route.owner);
+    } catch (err) {
+      unroute();
+      throw err;
+    }
+    return async () => {
+      unroute();
+      await this.release();
+    };
+  }
+
   routeList(): string[] {
     return this.routes.map((r) => `${r.path}${r.prefix ? '*' : ''} (${r.owner})`);
   }
