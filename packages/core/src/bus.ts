@@ -13,6 +13,8 @@ export interface Message<T = unknown> {
   readonly key?: string;
   /** Who published it: the plugin (stamped by its bus view), or a bridge for imported messages. Not sent to clients. */
   readonly publisher?: string;
+  /** Published as the topic's retained value (a bridge keeps it retained on the other side). */
+  readonly retain?: boolean;
 }
 
 export type Policy = 'latest' | 'queue';
@@ -88,6 +90,7 @@ export class Bus implements BusLike {
   private routeCache = new Map<string, Subscription[]>();
   readonly stats: BusStats = { published: 0, filtered: 0, subscriptions: 0, retainedTopics: 0 };
   private readonly watchers = new Set<() => void>();
+  private readonly clearWatchers = new Set<(topic: string) => void>();
   private watchPending = false;
 
   constructor(
@@ -103,7 +106,7 @@ export class Bus implements BusLike {
   publish<T>(topic: string, data: T, options: PublishOptions = {}): Message<T> | null {
     const problem = validateTopic(topic);
     if (problem) throw new AcgError('BAD_TOPIC', problem);
-    let message: Message | null = { topic, ts: options.ts ?? this.now(), data, key: options.key, publisher: options.publisher };
+    let message: Message | null = { topic, ts: options.ts ?? this.now(), data, key: options.key, publisher: options.publisher, retain: options.retain === true };
     if (this.hooks.filter) {
       message = this.hooks.filter(message);
       if (!message) {
@@ -147,10 +150,17 @@ export class Bus implements BusLike {
     return this.retainedByTopic.get(topic) as Message<T> | undefined;
   }
 
-  /** Forget a topic's retained value (e.g. a source that went away). */
+  /** Forget a topic's retained value (e.g. a source that went away); bridges are told (`watchCleared`). */
   clearRetained(topic: string): void {
-    this.retainedByTopic.delete(topic);
+    if (!this.retainedByTopic.delete(topic)) return;
     this.stats.retainedTopics = this.retainedByTopic.size;
+    for (const fn of this.clearWatchers) fn(topic);
+  }
+
+  /** Calls `fn` with each topic whose retained value is cleared; returns a stop function. */
+  watchCleared(fn: (topic: string) => void): () => void {
+    this.clearWatchers.add(fn);
+    return () => void this.clearWatchers.delete(fn);
   }
 
   /** Whether anyone would receive a message on this topic: skip costly work nobody listens to. */
@@ -227,7 +237,7 @@ export class Bus implements BusLike {
 }
 
 /** The bus as one plugin uses it: what it publishes is stamped with its name. */
-export type PluginBus = Pick<Bus, 'subscribe' | 'retained' | 'last' | 'clearRetained' | 'hasSubscribers' | 'patterns' | 'watchSubscriptions'> & {
+export type PluginBus = Pick<Bus, 'subscribe' | 'retained' | 'last' | 'clearRetained' | 'hasSubscribers' | 'patterns' | 'watchSubscriptions' | 'watchCleared'> & {
   publish<T>(topic: string, data: T, options?: Omit<PublishOptions, 'publisher'>): Message<T> | null;
 };
 
@@ -241,5 +251,6 @@ export function pluginBus(bus: Bus, plugin: string): PluginBus {
     hasSubscribers: bus.hasSubscribers.bind(bus),
     patterns: bus.patterns.bind(bus),
     watchSubscriptions: bus.watchSubscriptions.bind(bus),
+    watchCleared: bus.watchCleared.bind(bus),
   });
 }

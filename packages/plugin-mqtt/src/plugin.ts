@@ -1,0 +1,29 @@
+import { createRequire } from 'node:module';
+import { API_VERSION, definePlugin } from '@acgateway/core';
+import { MqttBridge } from './bridge.js';
+import { optionsSchema } from './options.js';
+import { mqttVerbs } from './verbs.js';
+
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/**
+ * `@acgateway/plugin-mqtt`: the bus to and from an MQTT 3.1.1 or 5 broker (mosquitto, EMQX, the
+ * brokers of Home Assistant and Node-RED), for the tools that speak MQTT.
+ */
+export const mqtt = definePlugin({
+  name: 'mqtt',
+  apiVersion: API_VERSION,
+  version,
+  description: 'The bus to and from an MQTT broker: export, import, commands, last will',
+  options: optionsSchema,
+  apply(api, options) {
+    if (!options.export.length && !options.import.length && !options.commands.enabled) {
+      api.logger.warn('mqtt: nothing to export or import and commands are off: the bridge only says online/offline');
+    }
+    const bridge = new MqttBridge(api, options);
+    api.addSource(bridge);
+    for (const verb of mqttVerbs(bridge)) api.addCommand(verb);
+  },
+});
+
+export default mqtt;
