@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
@@ -87,6 +87,9 @@ describe.skipIf(skipWithout(mosquittoPath, 'mosquitto'))('plugin-mqtt against mo
     expect(kept.packet.retain).toBe(true);
     expect(JSON.parse(kept.text)).toEqual({ session: 'RACE' });
     expect(kept.packet.properties?.messageExpiryInterval).toBeGreaterThan(590);
+    // The command-line client of mosquitto reads the same retained value.
+    const sub = existsSync('/usr/bin/mosquitto_sub') ? execFileSync('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(b.port), '-t', 'acgateway/track1/demo/state', '-C', '1', '-W', '5'], { encoding: 'utf8' }) : undefined;
+    if (process.env.CI === 'true' || sub !== undefined) expect(JSON.parse(sub!)).toEqual({ session: 'RACE' });
     h.host.bus.clearRetained('demo/state');
     await o.next((r) => r.topic === 'acgateway/track1/demo/state' && r.text === '');
     const later = await observer(b.url, ['acgateway/track1/demo/state']);
@@ -178,6 +181,51 @@ describe.skipIf(skipWithout(mosquittoPath, 'mosquitto'))('plugin-mqtt against mo
     const outside = await observer(b.url, []);
     await outside.client.publishAsync('in/again', '"back"');
     expect((await h.waitFor('mqtt/in/again', undefined, 8000)).data).toBe('back');
+  });
+
+  it('holds a topic to maxRateHz, and the newest value still goes out', async () => {
+    const b = await broker();
+    const h = await gateway({ url: b.url, export: [{ pattern: 'fast/#', maxRateHz: 5 }, 'slow/#'] });
+    await connected(h);
+    const o = await observer(b.url, ['acgateway/track1/#']);
+    for (let i = 0; i < 100; i++) {
+      h.host.bus.publish('fast/x', { i });
+      h.host.bus.publish('slow/x', { i });
+      await sleep(10);
+    }
+    await o.next((r) => r.topic === 'acgateway/track1/fast/x' && JSON.parse(r.text).i === 99, 3000);
+    const fast = o.got.filter((r) => r.topic === 'acgateway/track1/fast/x');
+    // About 1 s at 5 Hz: a handful, far from the hundred published; every one of the others went out.
+    expect(fast.length).toBeLessThanOrEqual(12);
+    expect(fast.length).toBeGreaterThanOrEqual(3);
+    await until('every slow message', () => o.got.filter((r) => r.topic === 'acgateway/track1/slow/x').length === 100);
+  });
+
+  it('connects over TLS with a CA and a client certificate; without the certificate it is refused', async () => {
+    const tmp = await tempDir('acgw-tls-');
+    try {
+      const f = (n: string) => path.join(tmp.dir, n);
+      const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+      ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=acgateway test CA');
+      for (const who of ['server', 'client']) {
+        ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`), '-subj', `/CN=${who === 'server' ? '127.0.0.1' : 'gateway'}`);
+        await writeFile(f(`${who}.ext`), who === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
+        ssl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${who}.crt`), '-days', '1', '-extfile', f(`${who}.ext`));
+      }
+      // mosquitto, started as root, reads them as its own user.
+      await chmod(tmp.dir, 0o755);
+      for (const n of ['ca.crt', 'server.crt', 'server.key']) await chmod(f(n), 0o644);
+      const b = await broker({ extra: `cafile ${f('ca.crt')}\ncertfile ${f('server.crt')}\nkeyfile ${f('server.key')}\nrequire_certificate true` });
+      const url = `mqtts://127.0.0.1:${b.port}`;
+      const without = await gateway({ url, tls: { ca: f('ca.crt') } });
+      await sleep(500);
+      expect(linkState(without).state).toBe('degraded');
+      await t!.stop();
+      const h = await gateway({ url, tls: { ca: f('ca.crt'), cert: f('client.crt'), key: f('client.key') }, export: ['a/#'] });
+      await connected(h);
+    } finally {
+      await tmp.remove();
+    }
   });
 
   it('logs in with a user and password, and never logs the password', async () => {
