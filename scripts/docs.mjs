@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(fileURLToPath(import.meta.url), '../..');
 /** The packages whose READMEs are read: the core first, then the first-party plugins. */
-const PACKAGES = [{ name: 'core', dir: 'core' }, ...['acudp', 'rf2', 'acws', 'emperor', 'robocar', 'mqtt'].map((p) => ({ name: p, dir: `plugin-${p}` }))];
+const PACKAGES = [{ name: 'core', dir: 'core' }, ...['acudp', 'rf2', 'acws', 'emperor', 'robocar', 'mqtt', 'nats'].map((p) => ({ name: p, dir: `plugin-${p}` }))];
 
 /** The body of a `## <title>` section, headings moved one level down, links made relative to docs/. */
 export function section(markdown, title, dir) {

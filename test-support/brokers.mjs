@@ -102,3 +102,45 @@ export async function startMosquitto(options = {}) {
     },
   };
 }
+
+/** @type {string | undefined} */
+export const natsServerPath = process.env.NATS_SERVER_PATH || find('/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server');
+
+/**
+ * Starts nats-server with JetStream on 127.0.0.1 (a free port, or the given one, so a restart keeps it).
+ * @param {{ port?: number }} [options]
+ */
+export async function startNatsServer(options = {}) {
+  if (!natsServerPath) throw new Error('nats-server is not installed (Debian package "nats-server")');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'acgw-nats-'));
+  const port = options.port ?? (await freeTcpPort());
+  let child;
+  let out = '';
+  const run = async () => {
+    out = '';
+    child = spawn(natsServerPath, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    await waitForPort(port, child, 10_000, () => out);
+  };
+  await run();
+  const end = async (signal) => {
+    if (!child || child.exitCode !== null || child.signalCode) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await gone;
+  };
+  return {
+    port,
+    url: `nats://127.0.0.1:${port}`,
+    get pid() { return child.pid; },
+    log: () => out,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+    start: run,
+    async remove() {
+      await end('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -23,6 +23,8 @@ export class CommandDispatch implements Dispatcher {
   ) {}
 
   async dispatch(request: string | { verb: string; args?: readonly string[] }, caller: Caller): Promise<unknown> {
+    const remote = typeof request === 'string' ? /^\s*@([A-Za-z0-9_-]+)\s+(.+)$/s.exec(request) : null;
+    if (remote) return this.dispatchRemote(remote[1]!, remote[2]!, caller);
     let call: CommandCall | undefined;
     const started = performance.now();
     try {
@@ -50,6 +52,22 @@ export class CommandDispatch implements Dispatcher {
       } else if (e.code === 'COMMAND_FAILED') {
         this.logger.warn({ verb, err: e.message }, 'command failed');
       }
+      throw e;
+    }
+  }
+
+  /** Runs `@node line` through the bridge that reaches the node: audited here, run and checked there. */
+  private async dispatchRemote(node: string, line: string, caller: Caller): Promise<unknown> {
+    this.metrics.commandCalls.labels(`@${node}`).inc();
+    try {
+      const result = this.hooks.remoteCommand.isUsed() ? await this.hooks.remoteCommand.promise(node, line, caller) : undefined;
+      if (result === undefined) throw new CommandError('UNKNOWN_NODE', `no bridge reaches a gateway named "${node}" (commands for another gateway need one, e.g. @acgateway/plugin-nats)`);
+      this.logger.info({ node, line, caller: auditOf(caller) }, 'command sent to another gateway');
+      return result;
+    } catch (err) {
+      const e = toCommandError(err);
+      this.metrics.commandErrors.labels(`@${node}`, e.code).inc();
+      this.logger.warn({ node, line, code: e.code, err: e.message, caller: auditOf(caller) }, 'command for another gateway refused or failed');
       throw e;
     }
   }

@@ -1,6 +1,6 @@
 import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook, SyncWaterfallHook, type Tap } from 'tapable';
 import type { Message } from './bus.js';
-import type { CommandCall } from './commands/registry.js';
+import type { Caller as CommandCaller, CommandCall } from './commands/registry.js';
 import { CommandError, PluginError } from './errors.js';
 
 /**
@@ -35,6 +35,12 @@ export function createHooks() {
      * handler's place.
      */
     command: new AsyncSeriesBailHook<[CommandCall], unknown>(['call']),
+    /**
+     * A command line addressed to another gateway (`@track1 ac broadcast "hi"`): the node, the rest
+     * of the line and the caller. A bridge that reaches that node answers with its reply (or throws
+     * its CommandError); `undefined` passes the line on. No answer at all: UNKNOWN_NODE.
+     */
+    remoteCommand: new AsyncSeriesBailHook<[string, string, CommandCaller], unknown>(['node', 'line', 'caller']),
     /** After a command ran: the call, and its result or error (audit logs). */
     commandDone: new SyncHook<[CommandCall, { ok: boolean; result?: unknown; error?: unknown; ms: number }]>(['call', 'outcome']),
   };

@@ -1,0 +1,22 @@
+import { createRequire } from 'node:module';
+import { API_VERSION, definePlugin } from '@acgateway/core';
+import { NatsBridge } from './bridge.js';
+import { optionsSchema } from './options.js';
+
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/** `@acgateway/plugin-nats`: several gateways as one, over NATS. */
+export const nats = definePlugin({
+  name: 'nats',
+  apiVersion: API_VERSION,
+  version,
+  description: 'The bus bridged over NATS: node prefixes, retained values in JetStream KV, @node commands',
+  options: optionsSchema,
+  apply(api, options) {
+    const bridge = new NatsBridge(api, options);
+    api.addSource(bridge);
+    api.addCommand({ verb: 'nats status', access: 'read', help: 'The NATS link: node, connected or why not, messages exported and imported, commands, drops', handler: () => bridge.status() });
+  },
+});
+
+export default nats;

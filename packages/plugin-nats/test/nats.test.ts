@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { API_VERSION, definePlugin } from '@acgateway/core';
+import { createTestHost, freePort, sleep, until, type TestHost } from '@acgateway/core/testing';
+import nats, { escapeLevel, parseSubject, subjectFilter, subjectOf, unescapeLevel, type NatsOptionsInput } from '@acgateway/plugin-nats';
+import { natsServerPath, skipWithout, startNatsServer } from '../../../test-support/brokers.mjs';
+
+// Several gateways as one, against a real nats-server (-js) started here: export and import without
+// loops, retained values for a gateway that joins late (JetStream KV), @node commands, and a server
+// that is away at start or restarts.
+
+describe('subjects', () => {
+  it('escapes levels NATS cannot carry, reversibly', () => {
+    for (const level of ['plain', 'a.b', 'x*y', 'more>', 'with space', '', '100%', 'tab\there']) {
+      const t = escapeLevel(level);
+      expect(t).not.toMatch(/[.*>\s]/);
+      expect(unescapeLevel(t)).toBe(level);
+    }
+    const subject = subjectOf('track1', 'acudp/a.b/ /x');
+    expect(subject).toBe('acg.track1.acudp.a%2Eb.%20.x');
+    expect(parseSubject(subject)).toEqual({ node: 'track1', topic: 'acudp/a.b/ /x' });
+    expect(subjectFilter('+/acudp/#')).toBe('acg.*.acudp.>');
+  });
+});
+
+type Server = Awaited<ReturnType<typeof startNatsServer>>;
+const servers: Server[] = [];
+const hosts: TestHost[] = [];
+const conns: NatsConnection[] = [];
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.stop();
+  for (const c of conns.splice(0)) await c.close();
+  for (const s of servers.splice(0)) await s.remove();
+});
+
+const verbs = definePlugin({
+  name: 'x',
+  apiVersion: API_VERSION,
+  apply(api) {
+    api.addCommand({ verb: 'x echo', args: [{ name: 'text', rest: true }], access: 'read', help: 'echo', handler: ({ args }) => ({ echo: args.text, at: api.config.server.port }) });
+    api.addCommand({ verb: 'x set', args: [{ name: 'n', type: 'int' }], help: 'changes something', handler: ({ args }) => ({ set: args.n }) });
+  },
+});
+
+async function gateway(options: NatsOptionsInput): Promise<TestHost> {
+  const h = await createTestHost({ plugins: [verbs(), nats(options)] });
+  hosts.push(h);
+  return h;
+}
+const link = (h: TestHost) => h.host.describe().find((p) => p.name === 'nats')!.sources[0]!.status as { state: string; reason?: string; dropped: number; exported: number };
+const connected = (h: TestHost) => until('the bridge connected', () => link(h).state === 'connected', 10_000);
+
+describe.skipIf(skipWithout(natsServerPath, 'nats-server'))('plugin-nats against nats-server', () => {
+  it('three gateways, each exporting and importing everything: every message arrives once per importer, nothing is echoed', { timeout: 30_000 }, async () => {
+    const s = await startNatsServer();
+    servers.push(s);
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((node) => gateway({ servers: s.url, node, export: ['#'], import: ['#'] })));
+    await Promise.all([a, b, c].map(connected));
+    const raw = await connect({ servers: s.url });
+    conns.push(raw);
+    const seen: string[] = [];
+    raw.subscribe('acg.*.acudp.>', { callback: (_e, m) => void seen.push(m.subject) });
+    await raw.flush();
+    a!.host.bus.publish('acudp/lap_completed', { carId: 3, lapTimeMs: 91234 }, { key: '3' });
+    const atB = await b!.waitFor('a/acudp/lap_completed');
+    const atC = await c!.waitFor('a/acudp/lap_completed');
+    expect(atB.data).toEqual({ carId: 3, lapTimeMs: 91234 });
+    expect(atB.key).toBe('3');
+    expect(atC.ts).toBe(a!.published('acudp/lap_completed')[0]!.ts);
+    await sleep(400);
+    expect(seen).toEqual(['acg.a.acudp.lap_completed']);
+    for (const h of [a!, b!, c!]) expect(h.published('+/a/#').length + h.published('+/+/a/#').length).toBe(0);
+    expect(b!.published('a/acudp/lap_completed')).toHaveLength(1);
+    expect(c!.published('a/acudp/lap_completed')).toHaveLength(1);
+    expect(a!.published('a/#')).toHaveLength(0);
+  });
+
+  it('keeps retained values in JetStream KV: a gateway that joins late has them at once; a cleared one goes away', { timeout: 30_000 }, async () => {
+    const s = await startNatsServer();
+    servers.push(s);
+    const track = await gateway({ servers: s.url, node: 'track1', export: ['acudp/#'] });
+    await connected(track);
+    track.host.bus.publish('acudp/state', { session: 'RACE', drivers: 24 }, { retain: true });
+    track.host.bus.publish('acudp/lap_completed', { carId: 1 });
+    await sleep(300);
+    const viewer = await gateway({ servers: s.url, node: 'viewer', import: ['+/acudp/#'] });
+    await connected(viewer);
+    const state = await viewer.waitFor('track1/acudp/state', undefined, 5000);
+    expect(state.data).toEqual({ session: 'RACE', drivers: 24 });
+    expect(viewer.host.bus.last('track1/acudp/state')?.data).toEqual({ session: 'RACE', drivers: 24 });
+    expect(viewer.published('track1/acudp/lap_completed')).toEqual([]); // events are not kept
+    track.host.bus.clearRetained('acudp/state');
+    await until('the clear crossed', () => viewer.host.bus.last('track1/acudp/state') === undefined);
+    const late = await gateway({ servers: s.url, node: 'late', import: ['+/acudp/#'] });
+    await connected(late);
+    await sleep(300);
+    expect(late.host.bus.last('track1/acudp/state')).toBeUndefined();
+  });
+
+  it('sends @node commands by request/reply; the node applies its own rules (read-only by default) and audits them', { timeout: 30_000 }, async () => {
+    const s = await startNatsServer();
+    servers.push(s);
+    const track = await gateway({ servers: s.url, node: 'track1' });
+    const admin = await gateway({ servers: s.url, node: 'track2', commands: { role: 'admin' } });
+    const control = await gateway({ servers: s.url, node: 'control', commands: { timeoutMs: 1000 } });
+    await Promise.all([track, admin, control].map(connected));
+    expect(await control.dispatch('@track1 x echo "Race starts in 5"')).toEqual({ echo: 'Race starts in 5', at: expect.any(Number) });
+    await expect(control.dispatch('@track1 x set 3')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(track.logs.some((l) => l.msg === 'command refused or failed' && (l.caller as { endpoint: string; remote: string }).endpoint === 'nats' && (l.caller as { remote: string }).remote === 'control')).toBe(true);
+    expect(await control.dispatch('@track2 x set 3')).toEqual({ set: 3 });
+    expect(admin.logs.some((l) => l.msg === 'command run' && (l.caller as { id: string }).id.startsWith('control:'))).toBe(true);
+    await expect(control.dispatch('@nobody x echo hi')).rejects.toMatchObject({ code: 'UNKNOWN_NODE' });
+    expect(control.logs.some((l) => l.msg === 'command sent to another gateway' && l.node === 'track1')).toBe(true);
+    // Over the gateway websocket, as any client would.
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(control.urls.gateway);
+    const reply = await new Promise<any>((resolve) => {
+      ws.on('message', (d) => { const f = JSON.parse(d.toString()); if (f.id === 'r1') resolve(f); });
+      ws.once('open', () => ws.send(JSON.stringify({ op: 'command', id: 'r1', line: '@track1 x echo over ws' })));
+    });
+    ws.close();
+    expect(reply.data).toMatchObject({ echo: 'over ws' });
+  });
+
+  it('starts with NATS away (degraded, local delivery unaffected), connects when it comes, and recovers from a restart', { timeout: 40_000 }, async () => {
+    const port = await freePort();
+    const track = await gateway({ servers: `nats://127.0.0.1:${port}`, node: 'track1', export: ['ev/#'], maxBufferedMessages: 10 });
+    expect(link(track).state).toBe('degraded');
+    expect((await (await fetch(track.urls.health)).json()).status).toBe('degraded');
+    for (let i = 0; i < 30; i++) track.host.bus.publish('ev/n', { i });
+    expect(track.published('ev/n')).toHaveLength(30);
+    expect(link(track).dropped).toBe(20);
+    const s = await startNatsServer({ port });
+    servers.push(s);
+    const viewer = await gateway({ servers: s.url, node: 'viewer', import: ['+/ev/#'] });
+    await Promise.all([connected(track), connected(viewer)]);
+    expect((await (await fetch(track.urls.health)).json()).status).toBe('ok');
+    await s.kill();
+    await until('the bridge sees it go', () => link(track).state === 'degraded', 10_000);
+    await s.start();
+    await Promise.all([connected(track), connected(viewer)]);
+    track.host.bus.publish('ev/after', { back: true });
+    expect((await viewer.waitFor('track1/ev/after', undefined, 8000)).data).toEqual({ back: true });
+  });
+});
