@@ -103,13 +103,14 @@ export class NatsBridge implements Source {
     }
     const nc = this.nc;
     if (!nc) return;
-    await this.onConnect(nc, true);
+    // Watched before anything else is awaited: a disconnect during the first set-up is not missed.
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') this.onDown();
         else if (s.type === 'reconnect') await this.onConnect(nc, false);
       }
     })();
+    await this.onConnect(nc, true);
   }
 
   private async onConnect(nc: NatsConnection, first: boolean): Promise<void> {
@@ -156,7 +157,8 @@ export class NatsBridge implements Source {
 
   /** A retained value into the KV bucket (not the excluded or oversized ones). */
   private keep(m: Message): void {
-    if (!this.kv || this.excludeKv.some((x) => x(m.topic))) return;
+    // An imported value is its own node's to keep: kept again here it would come back as <this node>/<that node>/...
+    if (!this.kv || m.publisher === this.api.name || this.excludeKv.some((x) => x(m.topic))) return;
     const body = JSON.stringify({ ts: m.ts, data: m.data ?? null });
     if (body.length > this.o.retained.maxValueBytes) return;
     this.kv.put(kvKeyOf(this.o.node, m.topic), enc.encode(body)).catch((err: Error) => this.bad('kv', `nats: keeping ${m.topic} failed: ${err.message}`));
