@@ -1,0 +1,97 @@
+// One NATS bridge hop: a track gateway (its own process) exports 24 cars' telemetry over a real
+// nats-server; the viewer gateway (this process) imports it onto its bus. Against the same stream
+// published on the viewer's bus locally, in the same run:
+//   - throughput flat out through the hop (aim: at least 50,000 messages/s end to end);
+//   - publish-to-bus latency at 24 cars x 60 Hz (1,440 msg/s): p99 added by the hop (aim: at most 2 ms);
+//   - the viewer's CPU per message, imported against local (aim: at most 1.2x).
+// Not measured here yet: the same to 1000 websocket clients (bench/gateway-fanout covers that path).
+//
+//   node bench/nats-hop.bench.mjs   (after `npm run build`; BENCH_QUICK=1 for a short run)
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { natsServerPath, startNatsServer } from '../test-support/brokers.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const QUICK = process.env.BENCH_QUICK === '1';
+const MS = QUICK ? 2000 : 5000;
+const CARS = 24;
+if (!natsServerPath) {
+  console.log('nats-hop: skipped, nats-server is not installed (Debian package "nats-server")');
+  process.exit(0);
+}
+const core = await import('@acgateway/core');
+const nats = (await import('@acgateway/plugin-nats')).default;
+const nowUs = () => {
+  const t = process.hrtime();
+  return t[0] * 1e6 + Math.floor(t[1] / 1e3);
+};
+
+const server = await startNatsServer();
+const viewer = new core.Host({ config: { server: { enabled: false }, log: { level: 'silent' }, plugins: [nats({ servers: server.url, node: 'viewer', import: ['+/bench/#'], retained: { enabled: false }, commands: { enabled: false } })] } });
+await viewer.start();
+while (viewer.health().status !== 'ok') await new Promise((r) => setTimeout(r, 20));
+
+const track = fork(join(here, 'nats-hop-publisher.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const ask = (msg, op) => new Promise((resolve) => {
+  const on = (m) => { if (m.op === op) { track.off('message', on); resolve(m); } };
+  track.on('message', on);
+  track.send(msg);
+});
+await ask({ op: 'start', url: server.url }, 'ready');
+
+let received = 0;
+let lat = [];
+const sub = viewer.bus.subscribe(['track/bench/car', 'local/bench/car'], (m) => {
+  received++;
+  lat.push(nowUs() - m.data.hr);
+}, { policy: 'queue', maxQueue: 1_000_000 });
+
+const pct = (p) => { const l = [...lat].sort((a, b) => a - b); return l.length ? l[Math.min(l.length - 1, Math.floor((p / 100) * l.length))] / 1000 : NaN; };
+
+async function hop(hz) {
+  received = 0; lat = [];
+  const cpu0 = process.cpuUsage();
+  const { sent } = await ask({ op: 'run', hz, cars: CARS, ms: MS }, 'done');
+  const deadline = Date.now() + 5000;
+  while (received < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const cpu = process.cpuUsage(cpu0);
+  return { sent, received, perS: (received / MS) * 1000, cpuUs: (cpu.user + cpu.system) / Math.max(1, received), p50: pct(50), p99: pct(99) };
+}
+
+async function local(hz) {
+  received = 0; lat = [];
+  const cpu0 = process.cpuUsage();
+  let sent = 0;
+  const start = performance.now();
+  let ticks = 0;
+  await new Promise((resolve) => {
+    const t = setInterval(() => {
+      const due = Math.floor(((performance.now() - start) * hz) / 1000);
+      for (; ticks < due; ticks++) for (let c = 0; c < CARS; c++) { viewer.bus.publish('local/bench/car', { car: c, lap: 12, speedKmh: 231.4, rpm: 11873, gear: 6, throttle: 0.98, brake: 0, x: 120.5, y: 3.2, z: -88.1, hr: nowUs() }, { key: String(c) }); sent++; }
+      if (performance.now() - start >= MS) { clearInterval(t); resolve(); }
+    }, 1000 / hz / 2);
+  });
+  const cpu = process.cpuUsage(cpu0);
+  return { sent, received, perS: (received / MS) * 1000, cpuUs: (cpu.user + cpu.system) / Math.max(1, received), p50: pct(50), p99: pct(99) };
+}
+
+await hop(60); // warm-up
+const rows = { hop60: await hop(60), local60: await local(60), hopFlat: await hop(0) };
+const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+console.log(`NATS bridge hop: ${CARS} cars, windows of ${MS} ms, a real nats-server on loopback; viewer = this process`);
+console.log('row                      sent  received   msg/s   viewer CPU µs/msg   p50 ms   p99 ms');
+for (const [name, r] of [['hop, 60 Hz', rows.hop60], ['local, 60 Hz (baseline)', rows.local60], ['hop, flat out', rows.hopFlat]]) {
+  console.log(`${name.padEnd(24)} ${String(r.sent).padStart(6)}  ${String(r.received).padStart(8)}  ${f(r.perS, 0).padStart(6)}  ${f(r.cpuUs, 1).padStart(18)}  ${f(r.p50).padStart(7)}  ${f(r.p99).padStart(7)}`);
+}
+const added = rows.hop60.p99 - rows.local60.p99;
+const cpuRatio = rows.hop60.cpuUs / rows.local60.cpuUs;
+console.log('\naims:');
+console.log(`  ${rows.hopFlat.perS >= 50_000 ? 'met    ' : 'NOT met'}  one hop sustains at least 50,000 messages/s end to end  (${f(rows.hopFlat.perS, 0)}/s, ${rows.hopFlat.received} of ${rows.hopFlat.sent} arrived)`);
+console.log(`  ${added <= 2 ? 'met    ' : 'NOT met'}  the hop adds at most 2 ms to p99 at 1,440 msg/s  (+${f(added)} ms)`);
+console.log(`  ${cpuRatio <= 1.2 ? 'met    ' : 'NOT met'}  the viewer's CPU per imported message is at most 1.2x a local one's  (${f(cpuRatio)}x; without the 1000 websocket clients of the issue's setup)`);
+sub.unsubscribe();
+track.send({ op: 'stop' });
+await viewer.stop();
+await server.remove();
+process.exit(0);
