@@ -72,11 +72,19 @@ export async function startMosquitto(options = {}) {
   if (options.extra) lines.push(options.extra);
   const conf = path.join(dir, 'mosquitto.conf');
   await writeFile(conf, lines.join('\n') + '\n');
+  return supervise(mosquittoPath, ['-c', conf], port, `mqtt://127.0.0.1:${port}`, dir);
+}
+
+/**
+ * Runs a broker binary and waits until its port answers. The result can be stopped (SIGTERM),
+ * killed (SIGKILL) and started again on the same port, and removed with its folder.
+ */
+async function supervise(binary, args, port, url, dir) {
   let child;
   let out = '';
   const run = async () => {
     out = '';
-    child = spawn(mosquittoPath, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     await waitForPort(port, child, 10_000, () => out);
@@ -90,7 +98,7 @@ export async function startMosquitto(options = {}) {
   };
   return {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url,
     get pid() { return child.pid; },
     log: () => out,
     stop: () => end('SIGTERM'),
@@ -114,33 +122,5 @@ export async function startNatsServer(options = {}) {
   if (!natsServerPath) throw new Error('nats-server is not installed (Debian package "nats-server")');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'acgw-nats-'));
   const port = options.port ?? (await freeTcpPort());
-  let child;
-  let out = '';
-  const run = async () => {
-    out = '';
-    child = spawn(natsServerPath, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    await waitForPort(port, child, 10_000, () => out);
-  };
-  await run();
-  const end = async (signal) => {
-    if (!child || child.exitCode !== null || child.signalCode) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
-    await gone;
-  };
-  return {
-    port,
-    url: `nats://127.0.0.1:${port}`,
-    get pid() { return child.pid; },
-    log: () => out,
-    stop: () => end('SIGTERM'),
-    kill: () => end('SIGKILL'),
-    start: run,
-    async remove() {
-      await end('SIGKILL');
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return supervise(natsServerPath, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], port, `nats://127.0.0.1:${port}`, dir);
 }
