@@ -101,6 +101,45 @@ describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, 
     expect(pageErrors).toEqual([]);
   });
 
+  it("shows an AC board per gateway bridged here (plugin-nats' <node>/acudp/...), with a selector, on a gateway without acudp", async () => {
+    const state = (driver: string) => ({
+      mode: 'udp',
+      session: { name: 'Race', sessionType: 3, track: 'ks_vallelunga', laps: 10, serverName: `${driver}'s server` },
+      cars: [{ carId: 0, driverName: driver, carModel: 'ks_ferrari_sf15t', connected: true, laps: 3, lastLapMs: 91234, bestLapMs: 90111 }],
+      leaderboard: { entries: [{ carId: 0, timeMs: 90111, laps: 3 }] },
+    });
+    const bridged = definePlugin({
+      name: 'nats',
+      apiVersion: API_VERSION,
+      apply(api) {
+        api.addSource({
+          name: 'fake-bridge',
+          start: () => {
+            api.publish('track1/acudp/state', state('Alice'), { retain: true });
+            api.publish('track2/acudp/state', state('Bob'), { retain: true });
+          },
+          stop: () => {},
+        });
+      },
+    });
+    host = await createTestHost({ plugins: [bridged()], config: { log: { level: 'warn' } } });
+    const p = await openPage(host.urls.page);
+    await p.waitForSelector('#panel-ac:not([hidden])');
+    await p.waitForSelector('#ac-node:not([hidden])');
+    expect(await p.locator('#ac-node option').allInnerTexts()).toEqual(['track1', 'track2']);
+    await expect.poll(() => text(p, '#ac-board tbody')).toContain('Alice');
+    expect(await text(p, '#ac-session')).toContain("Alice's server");
+    await p.selectOption('#ac-node', 'track2');
+    await expect.poll(() => text(p, '#ac-board tbody')).toContain('Bob');
+    expect(await text(p, '#ac-board tbody')).not.toContain('Alice');
+    // A lap on the board not shown does not touch the one shown; on the shown one it is listed.
+    host.host.bus.publish('track1/acudp/lap_completed', { carId: 0, lapTimeMs: 89000, cuts: 0, leaderboard: [] });
+    host.host.bus.publish('track2/acudp/lap_completed', { carId: 0, lapTimeMs: 88500, cuts: 1, leaderboard: [] });
+    await expect.poll(() => text(p, '#ac-laps')).toContain('Bob: 1:28.500 (1 cut)');
+    expect(await text(p, '#ac-laps')).not.toContain('1:29.000');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('sends a line from the command box and shows the reply or the error', async () => {
     host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' } } });
     const p = await openPage(host.urls.page);

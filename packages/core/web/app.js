@@ -287,6 +287,15 @@ function drawGateway() {
 
 /** @param {number} now */
 function drawAc(now) {
+  // One board per gateway: this one's own, and those bridged to it (plugin-nats' <node>/acudp/...).
+  const nodes = model.acNodes();
+  const select = /** @type {HTMLSelectElement} */ ($('ac-node'));
+  const shown = model.acNode !== null && nodes.includes(model.acNode) ? model.acNode : nodes[0] ?? '';
+  select.hidden = nodes.length < 2 && nodes[0] === '';
+  if (select.options.length !== nodes.length || [...select.options].some((o, i) => o.value !== nodes[i])) {
+    select.replaceChildren(...nodes.map((n) => el('option', { value: n }, n === '' ? 'this gateway' : n)));
+  }
+  select.value = shown;
   const s = model.acSession();
   $('ac-session').textContent = s ? [s.server, s.name, s.track, s.length].filter(Boolean).join(' · ') : 'waiting for the server\'s session…';
   const rows = model.acRows(now);
@@ -357,5 +366,10 @@ setInterval(() => {
   }
   flashShown = flashing;
 }, 500);
+
+$('ac-node').addEventListener('change', (e) => {
+  model.selectAcNode(/** @type {HTMLSelectElement} */ (e.target).value);
+  schedule();
+});
 
 connect();

@@ -5,10 +5,21 @@
 
 /** Topics the page subscribes to, with the gateway policy for each. */
 export const SUBSCRIPTIONS = {
-  latest: ['core/status', 'acudp/state', 'acudp/car_update', 'rf2/telemetry', 'rf2/status', 'robocar/frame', 'robocar/status'],
+  // `+/acudp/...`: the timing of other gateways bridged here (plugin-nats imports them as <node>/acudp/...).
+  latest: ['core/status', 'acudp/state', 'acudp/car_update', '+/acudp/state', '+/acudp/car_update', 'rf2/telemetry', 'rf2/status', 'robocar/frame', 'robocar/status'],
   // Every lap completion matters (it is highlighted), so these are queued, not conflated.
-  queue: ['acudp/lap_completed'],
+  queue: ['acudp/lap_completed', '+/acudp/lap_completed'],
 };
+
+/** `acudp/state` -> ['', 'state']; `track1/acudp/state` -> ['track1', 'state']; anything else: null. */
+const AC_TOPIC = /^(?:([^/]+)\/)?acudp\/(state|car_update|lap_completed)$/;
+
+/**
+ * One AC timing board: this gateway's own (node '') or another gateway's, bridged here.
+ * @typedef {{ state: any, speeds: Map<number, number>, flash: Map<number, number>, recentLaps: Array<{carId: number, driver: string, lapTimeMs: number, cuts: number, at: number}> }} AcBoard
+ */
+/** @returns {AcBoard} */
+const newBoard = () => ({ state: null, speeds: new Map(), flash: new Map(), recentLaps: [] });
 
 /** The panels: shown when their plugin is loaded, stale when their live topic stops. */
 export const PANELS = {
@@ -79,14 +90,10 @@ export class Model {
     this.streams = new Map();
     /** @type {Map<string, Seen>} receipt times per topic, by this page's clock */
     this.seen = new Map();
-    /** @type {any} acudp/state */
-    this.acState = null;
-    /** @type {Map<number, number>} carId -> speed km/h from car updates */
-    this.acSpeeds = new Map();
-    /** @type {Map<number, number>} carId -> highlight until (page clock) */
-    this.lapFlash = new Map();
-    /** @type {Array<{carId: number, driver: string, lapTimeMs: number, cuts: number, at: number}>} newest first */
-    this.recentLaps = [];
+    /** @type {Map<string, AcBoard>} AC boards by node ('' = this gateway's own) */
+    this.acBoards = new Map();
+    /** The node whose board is shown; null = the first there is (this gateway's own first). @type {string | null} */
+    this.acNode = null;
     /** @type {any} */
     this.rf2 = null;
     /** @type {any} */
@@ -99,9 +106,45 @@ export class Model {
     this.dirty = new Set();
   }
 
+  /** The nodes with an AC board, this gateway's own ('') first. */
+  acNodes() {
+    return [...this.acBoards.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
+  }
+
+  /** The board shown. @returns {AcBoard} */
+  board() {
+    const node = this.acNode !== null && this.acBoards.has(this.acNode) ? this.acNode : this.acNodes()[0];
+    return (node !== undefined && this.acBoards.get(node)) || newBoard();
+  }
+
+  /** @param {string} node */
+  selectAcNode(node) {
+    this.acNode = node;
+    this.dirty.add('ac');
+  }
+
+  /** The shown board's acudp/state. */
+  get acState() {
+    return this.board().state;
+  }
+  /** carId -> speed km/h from car updates, on the shown board. */
+  get acSpeeds() {
+    return this.board().speeds;
+  }
+  /** carId -> highlight until (page clock), on the shown board. */
+  get lapFlash() {
+    return this.board().flash;
+  }
+  /** The shown board's last laps, newest first. */
+  get recentLaps() {
+    return this.board().recentLaps;
+  }
+
   /** @param {string} plugin */
   loaded(plugin) {
     if (plugin === 'core') return this.status !== null;
+    // A viewer gateway shows the boards of the gateways bridged to it without acudp of its own.
+    if (plugin === 'acudp' && this.acBoards.size > 0) return true;
     return Boolean(this.status?.plugins?.some((/** @type {any} */ p) => p.name === plugin));
   }
 
@@ -118,6 +161,8 @@ export class Model {
       this.seen.set(m.topic, { at: now, intervalMs: 0, count: 1 });
     }
     const d = m.data;
+    const ac = AC_TOPIC.exec(m.topic);
+    if (ac) return this.applyAc(ac[1] ?? '', /** @type {'state'|'car_update'|'lap_completed'} */ (ac[2]), d, now);
     switch (m.topic) {
       case 'core/status':
         this.status = d;
@@ -125,25 +170,6 @@ export class Model {
         this.trackStreams(d?.topics ?? []);
         this.dirty.add('gateway');
         this.dirty.add('panels');
-        break;
-      case 'acudp/state':
-        this.acState = d;
-        this.dirty.add('ac');
-        break;
-      case 'acudp/car_update':
-        if (d && typeof d.carId === 'number') {
-          const v = d.velocity ?? {};
-          this.acSpeeds.set(d.carId, Math.hypot(v.x ?? 0, v.y ?? 0, v.z ?? 0) * 3.6);
-          this.dirty.add('ac');
-        }
-        break;
-      case 'acudp/lap_completed':
-        if (d && typeof d.carId === 'number') {
-          this.lapFlash.set(d.carId, now + LAP_FLASH_MS);
-          this.recentLaps.unshift({ carId: d.carId, driver: this.driverName(d.carId), lapTimeMs: d.lapTimeMs, cuts: d.cuts ?? 0, at: now });
-          this.recentLaps.length = Math.min(this.recentLaps.length, 5);
-          this.dirty.add('ac');
-        }
         break;
       case 'rf2/telemetry':
         this.rf2 = d;
@@ -164,6 +190,33 @@ export class Model {
       default:
         return;
     }
+  }
+
+  /**
+   * An AC message of one node's board; the board is redrawn only when it is the one shown (a new
+   * node redraws the selector).
+   * @param {string} node @param {'state'|'car_update'|'lap_completed'} kind @param {any} d @param {number} now
+   */
+  applyAc(node, kind, d, now) {
+    let b = this.acBoards.get(node);
+    if (!b) {
+      this.acBoards.set(node, (b = newBoard()));
+      this.dirty.add('ac');
+      this.dirty.add('panels');
+    }
+    if (kind === 'state') b.state = d;
+    else if (kind === 'car_update') {
+      if (!d || typeof d.carId !== 'number') return;
+      const v = d.velocity ?? {};
+      b.speeds.set(d.carId, Math.hypot(v.x ?? 0, v.y ?? 0, v.z ?? 0) * 3.6);
+    } else {
+      if (!d || typeof d.carId !== 'number') return;
+      b.flash.set(d.carId, now + LAP_FLASH_MS);
+      const car = b.state?.cars?.find((/** @type {any} */ c) => c.carId === d.carId);
+      b.recentLaps.unshift({ carId: d.carId, driver: car?.driverName || `car ${d.carId}`, lapTimeMs: d.lapTimeMs, cuts: d.cuts ?? 0, at: now });
+      b.recentLaps.length = Math.min(b.recentLaps.length, 5);
+    }
+    if (this.board() === b) this.dirty.add('ac');
   }
 
   /**
@@ -214,6 +267,10 @@ export class Model {
 
   /** Whether a panel's live topic has gone quiet (never stale before its first message). @param {keyof typeof PANELS} panel @param {number} now */
   panelStale(panel, now) {
+    if (panel === 'ac') {
+      const node = this.acNode !== null && this.acBoards.has(this.acNode) ? this.acNode : this.acNodes()[0];
+      return this.topicStale(node ? `${node}/acudp/car_update` : 'acudp/car_update', now);
+    }
     return this.topicStale(PANELS[panel].live, now);
   }
 
