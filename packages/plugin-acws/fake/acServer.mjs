@@ -73,7 +73,7 @@ async function holdTcp(port, what) {
   const server = net.createServer((s) => s.destroy());
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '0.0.0.0', resolve);
+    server.listen(port, '127.0.0.1', resolve);
   }).catch((e) => {
     throw new Error(`${what} port ${port}: ${e.code ?? e.message}`);
   });
@@ -84,7 +84,7 @@ async function holdUdp(port) {
   const sock = dgram.createSocket('udp4');
   await new Promise((resolve, reject) => {
     sock.once('error', reject);
-    sock.bind(port, '0.0.0.0', resolve);
+    sock.bind(port, '127.0.0.1', resolve);
   }).catch((e) => {
     throw new Error(`UDP port ${port}: ${e.code ?? e.message}`);
   });
@@ -98,7 +98,7 @@ async function holdHttp(port, info) {
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '0.0.0.0', resolve);
+    server.listen(port, '127.0.0.1', resolve);
   }).catch((e) => {
     throw new Error(`HTTP port ${port}: ${e.code ?? e.message}`);
   });

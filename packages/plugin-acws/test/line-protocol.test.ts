@@ -34,6 +34,21 @@ describe('line protocol endpoint', () => {
     expect(info.data.server.track).toBe(rig.sandbox.track);
   });
 
+  it('accepts a bare version as the logon (logon: 0.1, as the demo README once said), and still refuses an old one', async () => {
+    for (const logon of ['logon: 0.1', 'logon: "0.7"', 'logon: 1.0.2']) {
+      const c = await rig.line({ logon: false });
+      const n = c.messages.length;
+      c.send(logon);
+      const info = await c.cmd('server info');
+      expect(c.messages.length, logon).toBe(n + 1);
+      expect(info.data.server.track, logon).toBe(rig.sandbox.track);
+      c.close();
+    }
+    const old = await rig.line({ logon: false });
+    expect((await old.cmd('logon: 0.0.9')).error.msg).toMatch(/not compatible with PROTOCOL version: 0\.1 \(client sent 0\.0\.9\)/);
+    expect((await old.cmd('logon: [1]')).error.msg).toMatch(/expected a JSON object .* or a bare version/);
+  });
+
   it('answers every read verb in the original shapes', async () => {
     const c = await rig.line();
     const info = (await c.cmd('server info')).data.server;

@@ -9,7 +9,8 @@
  * busy with earlier frames skips one (a late frame is worthless).
  */
 import { broadcast, encodeOnce, type ComponentStatus, type Endpoint, type Message, type PeerLink, type PluginApi } from '@acgateway/core';
-import type { StatusMessage } from './messages.js';
+import type { FeedMessage, StatusMessage } from './messages.js';
+import { encodeFeedJson } from './wire/py-json.js';
 
 export interface FeedOptions {
   host: string;
@@ -24,8 +25,8 @@ const STATUS = 'rf2/status';
 /** A client with more than this queued skips a tick. */
 const BUSY_BYTES = 256 * 1024;
 
-/** The seed's frame: the feed message as JSON (the `rf2/player` payload is exactly that). */
-const encodeFeed = encodeOnce((m: Message) => JSON.stringify(m.data));
+/** The seed's frame: the feed message (the `rf2/player` payload) as the seed's Python json writes it. */
+const encodeFeed = encodeOnce((m: Message) => encodeFeedJson(m.data as FeedMessage));
 
 export function createFeedEndpoint(api: PluginApi, options: FeedOptions): Endpoint {
   const sent = api.metrics.counter('acgateway_rf2_feed_messages_total', 'rF2 feed messages sent to clients');

@@ -4,7 +4,8 @@ import WebSocket from 'ws';
 import { createTestHost, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
 import rf2, { rf2Options, type Rf2Options } from '@acgateway/plugin-rf2';
 import { Rf2FileWriter } from '@acgateway/plugin-rf2/fake';
-import { openWith } from './helpers.js';
+import { field, openWith } from './helpers.js';
+import { encodeFeedJson, pyFloat } from '@acgateway/plugin-rf2';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let t: TestHost | undefined;
@@ -79,6 +80,18 @@ describe('rF2 JSON feed', () => {
     expect(counted).toBeLessThanOrEqual(received + clients.length);
     const parsed = JSON.parse(clients[0]!.texts[0]!);
     expect(Object.keys(parsed)).toEqual(['driverName', 'vehicleName', 'place', 'gear', 'brake', 'throttle']);
+  });
+
+  it('writes brake and throttle as Python writes floats: 0.0 and 1.0, never 0 and 1', async () => {
+    expect([0, 1, 0.25, 1e-5, 1e16, -2, 0.1].map(pyFloat)).toEqual(['0.0', '1.0', '0.25', '1e-05', '1e+16', '-2.0', '0.1']);
+    expect(encodeFeedJson({ driverName: 'A "B"', vehicleName: 'V', place: 1, gear: 0, brake: null, throttle: 1 })).toBe('{"driverName":"A \\"B\\"","vehicleName":"V","place":1,"gear":0,"brake":null,"throttle":1.0}');
+    // On the wire: full throttle, no brake.
+    openWith(writer, field({ player: { throttle: 1, brake: 0 } }));
+    const { h, url } = await start();
+    await h.waitFor('rf2/player');
+    const c = await connect(url);
+    await until('a message', () => c.texts.length > 0);
+    expect(c.texts[0]).toBe('{"driverName":"Tomáš Novák","vehicleName":"Porsche 911 GT3 R #5","place":2,"gear":3,"brake":0.0,"throttle":1.0}');
   });
 
   it('reports the unfiltered pedals when asked', async () => {

@@ -78,9 +78,13 @@ export function parseLogon(payload: string, minProtocol: string): Logon {
   try {
     json = JSON.parse(payload);
   } catch (err) {
-    throw new LogonError(`logon: invalid JSON (${(err as Error).message}); expected logon: {"username": "...", "protocol": "${minProtocol}"}`);
+    // `logon: 0.1.2` (a bare version, as people write it) is accepted too.
+    if (parseVersion(payload) && /^\s*v?\d+(\.\d+)*\s*$/.test(payload)) json = payload.trim();
+    else throw new LogonError(`logon: invalid JSON (${(err as Error).message}); expected logon: {"username": "...", "protocol": "${minProtocol}"}`);
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new LogonError('logon: expected a JSON object');
+  // A bare version (`logon: 0.1`, `logon: "0.1"`) logs on without a username.
+  if (typeof json === 'number' || typeof json === 'string') json = { protocol: json };
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new LogonError(`logon: expected a JSON object such as {"username": "...", "protocol": "${minProtocol}"}, or a bare version`);
   const o = json as Record<string, unknown>;
   const protocol = typeof o.protocol === 'number' ? String(o.protocol) : o.protocol;
   if (typeof protocol !== 'string' || !parseVersion(protocol)) {
