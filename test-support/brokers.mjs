@@ -115,12 +115,13 @@ async function supervise(binary, args, port, url, dir) {
 export const natsServerPath = process.env.NATS_SERVER_PATH || find('/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server');
 
 /**
- * Starts nats-server with JetStream on 127.0.0.1 (a free port, or the given one, so a restart keeps it).
- * @param {{ port?: number }} [options]
+ * Starts nats-server with JetStream on 127.0.0.1 (a free port, or the given one, so a restart keeps
+ * it); `args` adds flags (e.g. `--auth`, `--user`/`--pass`).
+ * @param {{ port?: number, args?: string[] }} [options]
  */
 export async function startNatsServer(options = {}) {
   if (!natsServerPath) throw new Error('nats-server is not installed (Debian package "nats-server")');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'acgw-nats-'));
   const port = options.port ?? (await freeTcpPort());
-  return supervise(natsServerPath, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], port, `nats://127.0.0.1:${port}`, dir);
+  return supervise(natsServerPath, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir, ...(options.args ?? [])], port, `nats://127.0.0.1:${port}`, dir);
 }

@@ -123,6 +123,42 @@ describe.skipIf(skipWithout(natsServerPath, 'nats-server'))('plugin-nats against
     expect(reply.data).toMatchObject({ echo: 'over ws' });
   });
 
+  it('logs in with a token or a user and password, refused without, and never logs the secret', { timeout: 30_000 }, async () => {
+    const withToken = await startNatsServer({ args: ['--auth', 's3cret-token-1'] });
+    servers.push(withToken);
+    const refused = await gateway({ servers: withToken.url, node: 'nope' });
+    await sleep(600);
+    expect(link(refused).state).toBe('degraded');
+    expect(link(refused).reason).toMatch(/not connected \(.*(Authorization|authorization)/);
+    const ok = await gateway({ servers: withToken.url, node: 'tok', token: 's3cret-token-1' });
+    await connected(ok);
+    const withUser = await startNatsServer({ args: ['--user', 'league', '--pass', 's3cret-pass-2'] });
+    servers.push(withUser);
+    const user = await gateway({ servers: withUser.url, node: 'usr', user: 'league', pass: 's3cret-pass-2' });
+    await connected(user);
+    for (const h of [refused, ok, user]) {
+      expect(JSON.stringify(h.logs)).not.toMatch(/s3cret/);
+      expect(JSON.stringify(await h.dispatch('nats status'))).not.toMatch(/s3cret/);
+    }
+  });
+
+  it('a slow viewer client conflates (latest) what crossed the hop instead of queueing it', { timeout: 30_000 }, async () => {
+    const s = await startNatsServer();
+    servers.push(s);
+    const track = await gateway({ servers: s.url, node: 'track1', export: ['acudp/#'] });
+    const viewer = await gateway({ servers: s.url, node: 'viewer', import: ['+/acudp/#'] });
+    await Promise.all([connected(track), connected(viewer)]);
+    const got: Array<{ carId: number; seq: number }> = [];
+    const sub = viewer.host.bus.subscribe('track1/acudp/car_update', (m) => void got.push(m.data as { carId: number; seq: number }), { policy: 'latest' });
+    sub.pause(); // a client that does not read
+    for (let seq = 0; seq < 2000; seq++) track.host.bus.publish('acudp/car_update', { carId: seq % 4, seq }, { key: String(seq % 4) });
+    await until('every update crossed', () => viewer.published('track1/acudp/car_update').length === 2000, 10_000);
+    expect(sub.pending).toBe(4); // one per car, not 2000
+    sub.resume();
+    expect(got.map((d) => d.seq).sort((a, b) => a - b)).toEqual([1996, 1997, 1998, 1999]);
+    sub.unsubscribe();
+  });
+
   it('starts with NATS away (degraded, local delivery unaffected), connects when it comes, and recovers from a restart', { timeout: 40_000 }, async () => {
     const port = await freePort();
     const track = await gateway({ servers: `nats://127.0.0.1:${port}`, node: 'track1', export: ['ev/#'], maxBufferedMessages: 10 });
