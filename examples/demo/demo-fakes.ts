@@ -1,7 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { API_VERSION, definePlugin, z } from '@acgateway/core';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { API_VERSION, ConfigError, definePlugin, z } from '@acgateway/core';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { Rf2Simulator } from '@acgateway/plugin-rf2/fake';
 import { createSandboxServerRoot } from '@acgateway/plugin-acws/fake';
@@ -10,13 +12,43 @@ import { FakeRaceControlServer } from '@acgateway/plugin-emperor/fake';
 /** Where the demo keeps its files: rF2 buffers and a sandbox AC server folder. */
 export const DEMO_DIR = process.env.ACGATEWAY_DEMO_DIR ?? path.join(os.tmpdir(), 'acgateway-demo');
 
+/**
+ * The demo's ports: the usual ones, or every one moved by ACGATEWAY_DEMO_PORT_BASE (the gateway on
+ * the base, then the rF2 feed, acws, robocar, race control, and the two AC UDP ports), so a second
+ * demo, or anything else on 8090, is no obstacle.
+ */
+export function demoPorts(env: NodeJS.ProcessEnv = process.env) {
+  const raw = env.ACGATEWAY_DEMO_PORT_BASE;
+  if (!raw) return { gateway: 8090, rf2Feed: 8080, acws: 8081, robocar: 3000, raceControl: 8091, acudpPlugin: 12000, acudpCommand: 11000 };
+  const base = Number(raw);
+  if (!Number.isInteger(base) || base < 1024 || base > 65_529) throw new ConfigError(`ACGATEWAY_DEMO_PORT_BASE must be a port from 1024 to 65529 (the demo uses it and the next six), got "${raw}"`);
+  return { gateway: base, rf2Feed: base + 1, acws: base + 2, robocar: base + 3, raceControl: base + 4, acudpPlugin: base + 5, acudpCommand: base + 6 };
+}
+
+const ports = demoPorts();
+
 export const demoDefaults = {
   dir: DEMO_DIR,
   /** The fake AC server sends to the acudp plugin's listenPort and takes commands on commandPort. */
-  acudp: { pluginPort: 12000, commandPort: 11000, cars: 12, lapMs: 40_000 },
+  acudp: { pluginPort: ports.acudpPlugin, commandPort: ports.acudpCommand, cars: 12, lapMs: 40_000 },
   /** The fake Emperor race-control server. */
-  raceControl: { port: 8091 },
+  raceControl: { port: ports.raceControl },
 };
+
+async function portTaken(port: number, kind: 'tcp' | 'udp'): Promise<boolean> {
+  if (kind === 'udp') {
+    const s = dgram.createSocket('udp4');
+    return new Promise((resolve) => {
+      s.once('error', () => resolve(true));
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+  }
+  const srv = net.createServer();
+  return new Promise((resolve) => {
+    srv.once('error', () => resolve(true));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+  });
+}
 
 const options = z
   .object({
@@ -34,6 +66,8 @@ const options = z
     rf2: z.object({ enabled: z.boolean().default(true), vehicles: z.number().int().min(1).max(128).default(16) }).prefault({}),
     raceControl: z.object({ enabled: z.boolean().default(true), port: z.number().int().default(demoDefaults.raceControl.port) }).prefault({}),
     acServer: z.object({ enabled: z.boolean().default(true) }).prefault({}),
+    /** The other plugins' TCP ports, checked before anything starts, so a taken one is explained. */
+    checkPorts: z.array(z.number().int()).default([]),
   })
   .strict();
 
@@ -52,6 +86,14 @@ export const demoFakes = definePlugin({
   description: 'Local fakes for the built-in demo',
   options,
   async apply(api, o) {
+    const wanted: Array<[number, 'tcp' | 'udp']> = [...o.checkPorts.map((p): [number, 'tcp'] => [p, 'tcp'])];
+    if (o.acudp.enabled) wanted.push([o.acudp.pluginPort, 'udp'], [o.acudp.commandPort, 'udp']);
+    if (o.raceControl.enabled) wanted.push([o.raceControl.port, 'tcp']);
+    for (const [port, kind] of wanted) {
+      if (await portTaken(port, kind)) {
+        throw new ConfigError(`the demo's ${kind.toUpperCase()} port ${port} is taken (another demo running?): stop what uses it, or move every demo port with ACGATEWAY_DEMO_PORT_BASE=9000 npm start`);
+      }
+    }
     const paths = demoPaths(o.dir);
     if (o.acServer.enabled && !existsSync(path.join(paths.acServer, 'cfg', 'server_cfg.ini'))) {
       // The acws plugin reads this folder when it starts; written once, kept between runs.

@@ -117,4 +117,35 @@ describe.skipIf(!built)('the built-in demo (npm start)', () => {
     expect(processesIn(tmp)).toEqual([]);
     for (const p of DEMO_TCP_PORTS) expect(await tcpFree(p)).toBe(true);
   }, 60_000);
+
+  it('moves every port with ACGATEWAY_DEMO_PORT_BASE; a second demo on the same ports says how to move it (exit 2)', async () => {
+    let base = 21_000;
+    const free = async (b: number) => {
+      for (let i = 0; i < 7; i++) if (!(await tcpFree(b + i)) || !(await udpFree(b + i))) return false;
+      return true;
+    };
+    while (!(await free(base))) base += 10;
+    const run = () => {
+      const c = spawn(process.execPath, [bin, 'start', '--config', path.join(root, 'examples/demo/acgateway.config.ts'), '--log-level', 'warn'], {
+        cwd: root,
+        env: { ...process.env, ACGATEWAY_DEMO_DIR: tmp, ACGATEWAY_DEMO_PORT_BASE: String(base) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      c.stdout!.on('data', (d) => (out += d));
+      c.stderr!.on('data', (d) => (out += d));
+      return { c, out: () => out, exit: new Promise<number | null>((r) => c.once('exit', (code) => r(code))) };
+    };
+    const first = run();
+    child = first.c;
+    const started = Date.now();
+    while (!first.out().includes('acgateway is running') && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
+    expect(first.out()).toContain(`Live page: http://127.0.0.1:${base}/ `);
+    for (const url of [`ws://127.0.0.1:${base + 1}/`, `ws://127.0.0.1:${base + 2}/`, `http://127.0.0.1:${base + 3}/socket.io/`]) expect(first.out()).toContain(url);
+    const second = run();
+    expect(await second.exit).toBe(2);
+    expect(second.out()).toMatch(new RegExp(`port ${base + 5} is taken \\(another demo running\\?\\).*ACGATEWAY_DEMO_PORT_BASE=9000 npm start|port ${base}\\b.*is taken.*ACGATEWAY_DEMO_PORT_BASE`));
+    first.c.kill('SIGINT');
+    expect(await first.exit).toBe(0);
+  }, 60_000);
 });

@@ -30,7 +30,7 @@ export async function demoOverrides(dir: string, demo: { lapMs?: number } = {}):
   const commandPort = await freeUdpPort();
   const rcPort = await freePort();
   return {
-    demo: (o) => ({ ...o, dir, acudp: { ...o.acudp, pluginPort: acudpPort, commandPort, ...(demo.lapMs ? { lapMs: demo.lapMs } : {}) }, raceControl: { port: rcPort } }),
+    demo: (o) => ({ ...o, dir, checkPorts: [], acudp: { ...o.acudp, pluginPort: acudpPort, commandPort, ...(demo.lapMs ? { lapMs: demo.lapMs } : {}) }, raceControl: { port: rcPort } }),
     acudp: (o) => ({ ...o, listenPort: acudpPort, serverPort: commandPort }),
     rf2: (o) => ({ ...o, dir: path.join(dir, 'rf2-shm'), feed: { ...o.feed, port: 0 } }),
     acws: (o) => ({ ...o, root: path.join(dir, 'ac-server'), acws: { ...o.acws, port: 0 } }),
