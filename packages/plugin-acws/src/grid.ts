@@ -70,9 +70,14 @@ export class Grid {
     return this.current;
   }
 
-  order(): { grid: Record<string, string>; mode: GridMode; source: string } {
-    const c = this.need('grid order');
-    return { grid: this.numbered(), mode: c.mode, source: c.source };
+  /** The grid computed last; before any `grid finish`/`grid reverse`, the entry list's own order (as the original). */
+  async order(): Promise<{ grid: Record<string, string>; mode: GridMode | 'entry_list'; source: string }> {
+    const c = this.current;
+    if (c) return { grid: this.numbered(), mode: c.mode, source: c.source };
+    const { entries } = await this.files.readEntryList();
+    const grid: Record<string, string> = {};
+    entries.forEach((e, i) => (grid[String(i + 1)] = slotLabel(e.keys)));
+    return { grid, mode: 'entry_list', source: this.files.rel(this.files.entryList) };
   }
 
   /** The entry list as it is now, in slot order (with a space between model and name, unlike the original). */

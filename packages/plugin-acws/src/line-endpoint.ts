@@ -143,6 +143,8 @@ export class LineEndpoint implements Endpoint {
   }
 }
 
+const GRID_TWO_MESSAGES = /^\s*grid\s+(finish|reverse)\s*$/i;
+
 function toText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
@@ -234,6 +236,14 @@ class LineConnection {
   private async run(line: string): Promise<void> {
     try {
       const result = await this.deps.api.dispatcher.dispatch(line, this.caller());
+      // The original answers `grid finish`/`grid reverse` with two messages, the message then the grid;
+      // a client doing two receives must get both. (The gateway protocol keeps one reply per command.)
+      if (GRID_TWO_MESSAGES.test(line) && result && typeof result === 'object' && 'msg' in result && 'grid' in result) {
+        const r = result as { msg: string; grid: unknown };
+        this.send(encodeData({ msg: r.msg }));
+        this.send(encodeData({ grid: r.grid }));
+        return;
+      }
       this.send(encodeData(result ?? { msg: 'OK' }));
     } catch (err) {
       const e = err instanceof CommandError ? err : new CommandError('COMMAND_FAILED', errorMessage(err));

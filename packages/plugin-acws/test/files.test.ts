@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createTestHost, tempDir } from '@acgateway/core/testing';
 import { acws, parseAcIni } from '@acgateway/plugin-acws';
 import { createSandboxServerRoot, fakeAcServerCommand, makeRaceResult, raceResultName } from '@acgateway/plugin-acws/fake';
-import { isError, startRig, type Rig } from './helpers.js';
+import { isError, isEvent, startRig, type LineClient, type Rig } from './helpers.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -95,19 +95,34 @@ describe('server_cfg.ini sessions', () => {
   });
 });
 
+/**
+ * `grid finish`/`grid reverse` answer with two messages, as the original: the message, then the grid.
+ * Resolves with both merged (an error is one message).
+ */
+async function gridCmd(c: LineClient, line: string) {
+  const from = c.messages.length;
+  c.send(line);
+  const first = await c.waitFor((m) => !isEvent(m), from);
+  if (first.error) return first;
+  expect(first.data, `${line}: the message comes first, alone`).toEqual({ msg: expect.any(String) });
+  const second = await c.waitFor((m) => m.data?.grid !== undefined, c.messages.indexOf(first) + 1);
+  expect(Object.keys(second.data)).toEqual(['grid']);
+  return { data: { ...first.data, ...second.data } };
+}
+
 describe('grid', () => {
   it('finish, reverse, order, save, and the next start applies the saved grid', async () => {
     rig = await startRig();
     const c = await rig.line();
     const result = rig.sandbox.resultFile!;
     const rel = `results/${path.basename(result)}`;
-    const finish = await c.cmd('grid finish');
+    const finish = await gridCmd(c, 'grid finish');
     expect(finish.data.msg).toBe(`${rel} parse SUCCESS`);
     expect(finish.data.grid).toEqual({ '1': 'Chloe Chen', '2': 'Alice Archer', '3': 'Dario Duarte', '4': 'Bruno Brandt', '5': '#5 Emil Eriksen' });
-    const reverse = await c.cmd('grid reverse');
+    const reverse = await gridCmd(c, 'grid reverse');
     expect(reverse.data.grid).toEqual({ '1': 'Dario Duarte', '2': 'Alice Archer', '3': 'Chloe Chen', '4': 'Bruno Brandt', '5': '#5 Emil Eriksen' });
     // Twice in a row: the same grid, no duplicated non-finishers (the original accumulated them).
-    expect((await c.cmd('grid reverse')).data.grid).toEqual(reverse.data.grid);
+    expect((await gridCmd(c, 'grid reverse')).data.grid).toEqual(reverse.data.grid);
     expect((await c.cmd('grid order')).data).toEqual({ grid: reverse.data.grid, mode: 'reverse', source: rel });
     const topic = await rig.t.waitFor<any>('acws/grid', (m) => m.data.mode === 'reverse');
     expect(topic.data.order[3]).toMatchObject({ position: 4, name: 'Bruno Brandt', finished: false, from_slot: 1 });
@@ -131,7 +146,7 @@ describe('grid', () => {
     await expect(fs.access(path.join(cfg, 'entry_list_new.ini'))).rejects.toThrow();
     expect((await c.cmd('grid entries')).data.entries['1']).toBe('bmw_m3_e30 Dario Duarte (76561198000000004)');
     // A start while running does not swap anything (the original did, bug 5).
-    await c.cmd('grid finish');
+    await gridCmd(c, 'grid finish');
     await c.cmd('grid save');
     expect((await c.cmd('server start')).error.msg).toMatch(/already running/);
     await expect(fs.access(path.join(cfg, 'entry_list_new.ini'))).resolves.toBeUndefined();
@@ -147,19 +162,19 @@ describe('grid', () => {
     await fs.writeFile(path.join(dir, newer), JSON.stringify(other));
     // A qualifying file is never taken, however new.
     await fs.writeFile(path.join(dir, '2030_1_1_1_1_QUALIFY.json'), '{}');
-    const r = await c.cmd('grid finish');
+    const r = await gridCmd(c, 'grid finish');
     expect(r.error.msg).toBe(`results/${newer} parse FAILURE: TrackName "monza" does not match TRACK "magione" of server_cfg.ini`);
-    expect((await c.cmd('grid order')).error.msg).toBe('grid order: no grid yet: run "grid finish" or "grid reverse" first');
+    expect((await c.cmd('grid order')).data).toMatchObject({ mode: 'entry_list', source: 'cfg/entry_list.ini' });
 
     const newest = raceResultName(new Date(2025, 0, 2, 10, 30));
     await fs.writeFile(path.join(dir, newest), '{"TrackName": "magione", "Cars": [');
-    expect((await c.cmd('grid reverse')).error.msg).toMatch(new RegExp(`^results/${newest} parse FAILURE: invalid JSON: `));
+    expect((await gridCmd(c, 'grid reverse')).error.msg).toMatch(new RegExp(`^results/${newest} parse FAILURE: invalid JSON: `));
     await fs.writeFile(path.join(dir, newest), JSON.stringify({ TrackName: 'magione', Cars: [], Result: [{ CarId: -1 }] }));
-    expect((await c.cmd('grid reverse')).error.msg).toMatch(/parse FAILURE: not an AC results file: Result\[0\]\.CarId: /);
+    expect((await gridCmd(c, 'grid reverse')).error.msg).toMatch(/parse FAILURE: not an AC results file: Result\[0\]\.CarId: /);
 
     const good = makeRaceResult({ track: 'magione', cars: [3, 4, 0].map((i) => ({ carId: i, name: d[i]!.name, guid: d[i]!.guid, model: d[i]!.model, totalTimeMs: 500000 + i })) });
     await fs.writeFile(path.join(dir, newest), JSON.stringify(good));
-    expect((await c.cmd('grid finish')).data.grid).toEqual({ '1': 'Dario Duarte', '2': '#5 Emil Eriksen', '3': 'Alice Archer', '4': 'Bruno Brandt', '5': 'Chloe Chen' });
+    expect((await gridCmd(c, 'grid finish')).data.grid).toEqual({ '1': 'Dario Duarte', '2': '#5 Emil Eriksen', '3': 'Alice Archer', '4': 'Bruno Brandt', '5': 'Chloe Chen' });
     expect(await rig.t.metric('acgateway_bad_input_total', { plugin: 'acws', kind: 'results-other-track' })).toBe(1);
     expect(await rig.t.metric('acgateway_bad_input_total', { plugin: 'acws', kind: 'results-invalid' })).toBe(2);
   });
@@ -167,9 +182,14 @@ describe('grid', () => {
   it('grid commands before any race result say so', async () => {
     rig = await startRig({ sandbox: { results: false } });
     const c = await rig.line();
-    expect((await c.cmd('grid finish')).error.msg).toBe('Unable to parse results file - no file exists (no *_RACE.json in results/ yet: run a race first)');
-    expect((await c.cmd('grid reverse')).error.msg).toMatch(/^Unable to parse results file - no file exists/);
-    expect((await c.cmd('grid order')).error.msg).toMatch(/no grid yet/);
+    expect((await gridCmd(c, 'grid finish')).error.msg).toBe('Unable to parse results file - no file exists (no *_RACE.json in results/ yet: run a race first)');
+    expect((await gridCmd(c, 'grid reverse')).error.msg).toMatch(/^Unable to parse results file - no file exists/);
+    // As the original: before any finish/reverse, the current grid is the entry list's order.
+    expect((await c.cmd('grid order')).data).toEqual({
+      grid: { '1': 'Alice Archer', '2': 'Bruno Brandt', '3': 'Chloe Chen', '4': 'Dario Duarte', '5': '#5 Emil Eriksen' },
+      mode: 'entry_list',
+      source: 'cfg/entry_list.ini',
+    });
     expect((await c.cmd('grid save')).error.msg).toBe('grid save: no grid yet: run "grid finish" or "grid reverse" first');
     await expect(fs.access(path.join(rig.sandbox.root, 'cfg', 'entry_list_new.ini'))).rejects.toThrow();
     expect((await c.cmd('grid entries')).data.entries['5']).toBe('ks_mazda_mx5_cup #5 Emil Eriksen (76561198000000005)');
