@@ -87,6 +87,15 @@ describe.skipIf(!built)('acgateway CLI (built bin)', () => {
     const ok = await run(['exec', 'help', '--url', url]).done;
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.out)[0]).toMatchObject({ verb: 'help', plugin: 'core' });
+    // Piped (a script): JSON, as above. --table (what a terminal gets): a table; help <verb>: one in detail.
+    const table = await run(['exec', 'help', '--url', url, '--table']).done;
+    expect(table.out.split('\n')[0]).toMatch(/^VERB +PLUGIN +ACCESS +SUMMARY$/);
+    expect(table.out).toMatch(/^help +core +read +Lists every verb/m);
+    expect(table.out).toMatch(/\d+ verbs; "help <verb>" for one in detail, --json for scripts/);
+    const one = await run(['exec', 'help help', '--url', url, '--table']).done;
+    expect(one.out).toMatch(/^usage: help \[verb\.\.\.\]|^usage: help/m);
+    expect(one.out).toContain('plugin: core   access: read');
+    expect(JSON.parse((await run(['exec', 'help', '--url', url, '--table', '--json']).done).out)[0]).toMatchObject({ verb: 'help' });
     const bad = await run(['exec', 'hepl', '--url', url]).done;
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out).error.code).toBe('UNKNOWN_VERB');

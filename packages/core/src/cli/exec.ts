@@ -1,8 +1,9 @@
 import WebSocket from 'ws';
+import { formatHelp, isHelpReply } from './help-table.js';
 
 /** `acgateway exec "<line>"`: sends one command to a running host's gateway and prints the reply. */
 export async function runExec(
-  options: { line: string; url: string; token?: string; timeoutMs: number },
+  options: { line: string; url: string; token?: string; timeoutMs: number; /** `help` replies as a table (a terminal) or JSON (scripts). */ format?: 'json' | 'table'; width?: number },
   io: { out: (s: string) => void; err: (s: string) => void },
 ): Promise<number> {
   const headers = options.token ? { authorization: `Bearer ${options.token}` } : undefined;
@@ -40,7 +41,7 @@ export async function runExec(
         io.out(JSON.stringify({ error: frame.error }, null, 2));
         done(1);
       } else {
-        io.out(JSON.stringify(frame.data, null, 2));
+        io.out(options.format === 'table' && isHelpReply(frame.data) ? formatHelp(frame.data, options.width, /^\s*help\s+\S/.test(options.line)) : JSON.stringify(frame.data, null, 2));
         done(0);
       }
     });

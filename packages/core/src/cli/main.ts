@@ -11,8 +11,9 @@ export const HELP = `acgateway ${CORE_VERSION}: live data out of racing simulato
 Usage:
   acgateway start   [--config FILE] [--log-level LEVEL]   run the host
   acgateway plugins [--config FILE] [--json]              list plugins, sources, endpoints, verbs
-  acgateway exec "<command line>" [--url URL] [--token T] [--timeout MS]
-                                                          run a command on a running host, print the JSON reply
+  acgateway exec "<command line>" [--url URL] [--token T] [--timeout MS] [--json | --table]
+                                                          run a command on a running host, print the reply
+                                                          (JSON; "help" as a table on a terminal)
   acgateway init    [--force] [--dir DIR]                 write a starter acgateway.config.ts
   acgateway --help | --version
 
@@ -35,6 +36,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         config: { type: 'string', short: 'c' },
         'log-level': { type: 'string', short: 'l' },
         json: { type: 'boolean' },
+        table: { type: 'boolean' },
         url: { type: 'string' },
         token: { type: 'string' },
         timeout: { type: 'string' },
@@ -63,7 +65,9 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         if (rest.length === 0) throw new UsageError('exec needs a command line, e.g. acgateway exec "help"');
         const timeout = values.timeout ? Number(values.timeout) : 10_000;
         if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of ms, got "${values.timeout}"`);
-        return await runExec({ line: rest.join(' '), url: values.url ?? process.env.ACGATEWAY_URL ?? 'ws://127.0.0.1:8090/', token: values.token ?? process.env.ACGATEWAY_TOKEN, timeoutMs: timeout }, io);
+        // A person at a terminal gets `help` as a table; a script (output piped, or --json) gets JSON.
+        const format = values.json ? 'json' : values.table || process.stdout.isTTY ? 'table' : 'json';
+        return await runExec({ line: rest.join(' '), url: values.url ?? process.env.ACGATEWAY_URL ?? 'ws://127.0.0.1:8090/', token: values.token ?? process.env.ACGATEWAY_TOKEN, timeoutMs: timeout, format, width: process.stdout.columns }, io);
       }
       case 'init':
         return await runInit({ dir: values.dir ?? process.cwd(), force: values.force ?? false }, io);
