@@ -7,6 +7,7 @@ export { Backoff, type BackoffOptions } from './backoff.js';
 export { broadcast, BusFeed, DEFAULT_BOUNDS, encodeOnce, PeerLink, type Bounds, type BusFeedOptions, type Peer } from './fanout.js';
 export { createLogger, RateLimitedLog, type Logger, type LogLevel, type LoggerOptions } from './logger.js';
 export { compilePattern, topicMatches, validatePattern, validateTopic } from './topics.js';
+export { defaultNodeName, nodeNameSchema } from './node-name.js';
 export { Bus, Subscription, type PluginBus, type BusLike, type Message, type MessageHandler, type Policy, type PublishOptions, type SubscribeOptions } from './bus.js';
 export { CommandRegistry, toCommandError, usage, type ArgSpec, type ArgType, type Caller, type CommandCall, type CommandContext, type CommandSpec, type RegisteredCommand } from './commands/registry.js';
 export { tokenize } from './commands/parse.js';

@@ -1,5 +1,5 @@
 export { mqtt, mqtt as default } from './plugin.js';
-export { optionsSchema, defaultNode, type MqttOptions, type MqttOptionsInput } from './options.js';
+export { optionsSchema, type MqttOptions, type MqttOptionsInput } from './options.js';
 export { MqttBridge, safeUrl } from './bridge.js';
 export { TopicMap, importedTopic, IMPORT_PREFIX } from './wire/topics.js';
 export { decodeCommand, decodePayload, encodePayload, encodeReply, type CommandRequest } from './wire/payload.js';

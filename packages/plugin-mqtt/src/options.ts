@@ -1,5 +1,4 @@
-import os from 'node:os';
-import { z } from '@acgateway/core';
+import { defaultNodeName, nodeNameSchema, z } from '@acgateway/core';
 
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 
@@ -15,18 +14,10 @@ const exportRule = z.union([
     .strict(),
 ]);
 
-/** A single topic level: the node's name in every MQTT topic it uses. */
-export const nodeName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-" (one topic level)');
-
-/** The host's name as a node name: what MQTT topics can carry of it. */
-export function defaultNode(): string {
-  return os.hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'gateway';
-}
-
 export const optionsSchema = z
   .object({
     url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL').default('mqtt://127.0.0.1:1883'),
-    node: nodeName.default(defaultNode).describe("This gateway's name in the topics (default: the host name)"),
+    node: nodeNameSchema.default(defaultNodeName).describe("This gateway's name in the topics (default: the host name)"),
     prefix: z.string().regex(/^[^#+]+$/, 'no wildcards').default('acgateway').describe('First level(s) of every topic: <prefix>/<node>/<bus topic>'),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5).describe('4 = MQTT 3.1.1, 5 = MQTT 5'),
     export: z.array(exportRule).default([]).describe('Bus topics published to the broker'),

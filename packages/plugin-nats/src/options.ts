@@ -1,14 +1,9 @@
-import os from 'node:os';
-import { z } from '@acgateway/core';
-
-export function defaultNode(): string {
-  return os.hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'gateway';
-}
+import { defaultNodeName, nodeNameSchema, z } from '@acgateway/core';
 
 export const optionsSchema = z
   .object({
     servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default('nats://127.0.0.1:4222'),
-    node: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-" (one topic level)').default(defaultNode).describe("This gateway's name (default: the host name)"),
+    node: nodeNameSchema.default(defaultNodeName).describe("This gateway's name (default: the host name)"),
     export: z.array(z.string().min(1)).default([]).describe('Local topic patterns published to NATS'),
     import: z.array(z.string().min(1)).default([]).describe('Patterns over <node>/<topic> brought onto the local bus, e.g. +/acudp/#'),
     retained: z
