@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { CommandError, errorMessage, RateLimitedLog, type Caller, type ComponentStatus, type Message, type PluginApi, type Source, type Subscription } from '@acgateway/core';
+import { CommandError, compilePattern, errorMessage, RateLimitedLog, type Caller, type ComponentStatus, type Message, type PluginApi, type Source, type Subscription } from '@acgateway/core';
 import type { ExportRule, MqttOptions } from './options.js';
 import { decodeCommand, decodePayload, encodePayload, encodeReply, type CommandRequest } from './wire/payload.js';
-import { importedTopic, ruleFor, TopicMap } from './wire/topics.js';
+import { importedTopic, TopicMap } from './wire/topics.js';
 
 interface Rule {
   pattern: string;
+  match: (topic: string) => boolean;
   qos: 0 | 1 | 2;
   maxRateHz?: number;
 }
@@ -16,16 +17,16 @@ interface Rule {
 class RateLimiter {
   private readonly topics = new Map<string, { lastAt: number; waiting?: Message; timer?: NodeJS.Timeout }>();
 
-  constructor(private readonly send: (m: Message) => void) {}
+  constructor(private readonly send: (m: Message, rule: Rule) => void) {}
 
-  offer(m: Message, hz: number): void {
-    const slot = 1000 / hz;
+  offer(m: Message, rule: Rule & { maxRateHz: number }): void {
+    const slot = 1000 / rule.maxRateHz;
     const now = Date.now();
     let t = this.topics.get(m.topic);
     if (!t) this.topics.set(m.topic, (t = { lastAt: 0 }));
     if (now - t.lastAt >= slot && !t.timer) {
       t.lastAt = now;
-      this.send(m);
+      this.send(m, rule);
       return;
     }
     t.waiting = m;
@@ -36,7 +37,7 @@ class RateLimiter {
       entry.lastAt = Date.now();
       const w = entry.waiting;
       entry.waiting = undefined;
-      if (w) this.send(w);
+      if (w) this.send(w, rule);
     }, Math.max(0, slot - (now - t.lastAt)));
   }
 
@@ -84,8 +85,11 @@ export class MqttBridge implements Source {
     private readonly options: MqttOptions,
   ) {
     this.topics = new TopicMap(options.prefix, options.node);
-    this.rules = options.export.map((r: ExportRule) => (typeof r === 'string' ? { pattern: r, qos: options.defaultQos } : { pattern: r.pattern, qos: r.qos ?? options.defaultQos, maxRateHz: r.maxRateHz }));
-    this.limiter = new RateLimiter((m) => this.publish(m));
+    this.rules = options.export.map((r: ExportRule) => {
+      const rule = typeof r === 'string' ? { pattern: r, qos: options.defaultQos } : { pattern: r.pattern, qos: r.qos ?? options.defaultQos, maxRateHz: r.maxRateHz };
+      return { ...rule, match: compilePattern(rule.pattern) };
+    });
+    this.limiter = new RateLimiter((m, rule) => this.publish(m, rule));
     this.metrics = {
       messages: api.metrics.counter('acgateway_mqtt_messages_total', 'Messages through the MQTT bridge, by direction (out: exported, in: imported, cmd: commands)', ['direction']),
       dropped: api.metrics.counter('acgateway_mqtt_dropped_total', 'Exported messages dropped while the broker was away (the bounded queue was full)'),
@@ -203,15 +207,20 @@ export class MqttBridge implements Source {
   private onBusMessage(m: Message): void {
     // What came from the broker is never sent back to it.
     if (m.publisher === this.api.name) return;
-    const rule = ruleFor(this.rules, m.topic);
+    const rule = this.ruleFor(m.topic);
     if (!rule) return;
-    if (rule.maxRateHz) this.limiter.offer(m, rule.maxRateHz);
+    if (rule.maxRateHz) this.limiter.offer(m, rule as Rule & { maxRateHz: number });
     else this.publish(m, rule);
   }
 
-  private publish(m: Message, rule = ruleFor(this.rules, m.topic)): void {
+  /** The first export rule whose pattern takes the topic. */
+  private ruleFor(topic: string): Rule | undefined {
+    return this.rules.find((r) => r.match(topic));
+  }
+
+  private publish(m: Message, rule: Rule): void {
     const client = this.client;
-    if (!client || !rule) return;
+    if (!client) return;
     const v5 = this.options.protocolVersion === 5;
     const expiry = m.retain && this.options.retainedExpirySec ? { messageExpiryInterval: this.options.retainedExpirySec } : {};
     client.publish(this.topics.exported(m.topic), encodePayload(m.data), {
@@ -225,7 +234,7 @@ export class MqttBridge implements Source {
 
   /** A retained topic cleared on the bus: cleared at the broker too (an empty retained message). */
   private onCleared(topic: string): void {
-    const rule = ruleFor(this.rules, topic);
+    const rule = this.ruleFor(topic);
     if (!rule || !this.client || !this.connected) return;
     this.client.publish(this.topics.exported(topic), '', { qos: rule.qos, retain: true });
   }

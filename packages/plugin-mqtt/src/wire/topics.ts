@@ -1,5 +1,3 @@
-import { compilePattern } from '@acgateway/core';
-
 /**
  * Where things live on the broker, for a gateway named `node` under `prefix`:
  *   <prefix>/<node>/<bus topic>   an exported message (bus topics are already MQTT-shaped)
@@ -41,10 +39,4 @@ export const IMPORT_PREFIX = 'mqtt';
 
 export function importedTopic(mqttTopic: string): string {
   return `${IMPORT_PREFIX}/${mqttTopic}`;
-}
-
-/** The first rule whose pattern matches a topic, if any. */
-export function ruleFor<R extends { pattern: string }>(rules: ReadonlyArray<R & { match?: (t: string) => boolean }>, topic: string): R | undefined {
-  for (const r of rules) if ((r.match ??= compilePattern(r.pattern))(topic)) return r;
-  return undefined;
 }
