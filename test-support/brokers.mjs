@@ -7,6 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@acgateway/core/testing';
 
 const find = (...candidates) => candidates.find((p) => existsSync(p));
 
@@ -22,15 +23,6 @@ export function skipWithout(binary, name) {
   if (process.env.CI === 'true') return false; // the start fails, loudly
   console.warn(`${name} tests skipped: ${name} is not installed (Debian's "${name}" package; .ci/run installs it)`);
   return true;
-}
-
-/** A free TCP port on 127.0.0.1 (mosquitto refuses port 0). */
-export async function freeTcpPort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = /** @type {net.AddressInfo} */ (srv.address());
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 async function waitForPort(port, child, timeoutMs, log) {
@@ -56,7 +48,8 @@ async function waitForPort(port, child, timeoutMs, log) {
 export async function startMosquitto(options = {}) {
   if (!mosquittoPath) throw new Error('mosquitto is not installed (Debian package "mosquitto")');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'acgw-mosquitto-'));
-  const port = options.port ?? (await freeTcpPort());
+  // mosquitto refuses port 0: a free one is picked here.
+  const port = options.port ?? (await freePort());
   const lines = [`listener ${port} 127.0.0.1`, 'persistence false', `allow_anonymous ${options.users ? 'false' : 'true'}`];
   if (options.users) {
     const pw = path.join(dir, 'passwords');
@@ -122,6 +115,6 @@ export const natsServerPath = process.env.NATS_SERVER_PATH || find('/usr/sbin/na
 export async function startNatsServer(options = {}) {
   if (!natsServerPath) throw new Error('nats-server is not installed (Debian package "nats-server")');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'acgw-nats-'));
-  const port = options.port ?? (await freeTcpPort());
+  const port = options.port ?? (await freePort());
   return supervise(natsServerPath, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir, ...(options.args ?? [])], port, `nats://127.0.0.1:${port}`, dir);
 }

@@ -5,7 +5,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { createTestHost, freePort, sleep, tempDir, until } from '@acgateway/core/testing';
+import { createTestHost, freePort, sleep, tempDir, until, upgradeStatus } from '@acgateway/core/testing';
 import acws from '@acgateway/plugin-acws';
 import { createSandboxServerRoot } from '@acgateway/plugin-acws/fake';
 import { LineClient, startRig, type Rig } from './helpers.js';
@@ -21,21 +21,12 @@ afterEach(async () => {
   rig = undefined;
 });
 
-function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => { ws.close(); resolve(101); });
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('error', () => {});
-  });
-}
-
 describe('acws line protocol: browser origins and slow clients', () => {
   it("refuses another site's page at the upgrade (403); its list and scripts connect", async () => {
     rig = await startRig({ plugin: { acws: { port: 0, allowedOrigins: ['https://race-control.example'] } } });
-    expect(await upgradeStatus(rig.lineUrl, { origin: 'http://evil.example:18999' })).toBe(403);
-    expect(await upgradeStatus(rig.lineUrl, { origin: 'https://race-control.example' })).toBe(101);
-    expect(await upgradeStatus(rig.lineUrl, {})).toBe(101);
+    expect((await upgradeStatus(rig.lineUrl, { origin: 'http://evil.example:18999' })).status).toBe(403);
+    expect((await upgradeStatus(rig.lineUrl, { origin: 'https://race-control.example' })).status).toBe(101);
+    expect((await upgradeStatus(rig.lineUrl, {})).status).toBe(101);
     // Nothing reached the server's files through a refused page.
     expect(await rig.t.metric('acgateway_bad_input_total', { plugin: 'acws', kind: 'foreign_origin' })).toBe(1);
   });

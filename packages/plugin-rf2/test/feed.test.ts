@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestHost, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, sleep, tempDir, until, upgradeStatus, type TestHost } from '@acgateway/core/testing';
 import rf2, { rf2Options, type Rf2Options } from '@acgateway/plugin-rf2';
 import { Rf2FileWriter } from '@acgateway/plugin-rf2/fake';
 import { field, openWith } from './helpers.js';
@@ -146,17 +146,9 @@ describe('rF2 JSON feed', () => {
 describe('rF2 feed: browser origins', () => {
   it("refuses another site's page at the upgrade (403); scripts and listed pages connect", async () => {
     const { url, h } = await start({ allowedOrigins: ['http://dash.example'] });
-    const status = (headers: Record<string, string>) =>
-      new Promise<number>((resolve) => {
-        const ws = new WebSocket(url, { headers });
-        sockets.push(ws);
-        ws.once('open', () => resolve(101));
-        ws.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
-        ws.once('error', () => {});
-      });
-    expect(await status({ origin: 'http://evil.example:18999' })).toBe(403);
-    expect(await status({ origin: 'http://dash.example' })).toBe(101);
-    expect(await status({})).toBe(101);
+    expect((await upgradeStatus(url, { origin: 'http://evil.example:18999' })).status).toBe(403);
+    expect((await upgradeStatus(url, { origin: 'http://dash.example' })).status).toBe(101);
+    expect((await upgradeStatus(url)).status).toBe(101);
     expect(await h.metric('acgateway_bad_input_total', { plugin: 'rf2', kind: 'foreign_origin' })).toBe(1);
   });
 });

@@ -175,3 +175,24 @@ export async function tempDir(prefix = 'acgw-'): Promise<{ dir: string; remove()
 }
 
 export { Host };
+
+/**
+ * Tries a websocket upgrade with these headers (an `Origin`, a token): 101 when it opened (closed
+ * again at once), else the HTTP status and body of the refusal.
+ */
+export async function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const { default: WebSocket } = await import('ws');
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => {
+      ws.close();
+      resolve({ status: 101, body: '' });
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.once('error', () => {});
+  });
+}
