@@ -152,3 +152,39 @@ describe('conflation keys', () => {
     expect(got[0]!.key).toBe('0');
   });
 });
+
+describe('what a bridge watches', () => {
+  it('patterns() lists every subscribed pattern once; watchSubscriptions tells of changes once per turn', async () => {
+    const bus = new Bus();
+    let calls = 0;
+    const stop = bus.watchSubscriptions(() => void calls++);
+    const a = bus.subscribe(['track1/acudp/#', 'core/status'], () => {});
+    const b = bus.subscribe('track1/acudp/#', () => {});
+    expect(bus.patterns().sort()).toEqual(['core/status', 'track1/acudp/#']);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(1); // two subscriptions in one turn: one call
+    a.add(['+/rf2/#']);
+    b.unsubscribe();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(2);
+    expect(bus.patterns().sort()).toEqual(['+/rf2/#', 'core/status', 'track1/acudp/#']);
+    stop();
+    a.unsubscribe();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(2);
+    expect(bus.patterns()).toEqual([]);
+  });
+
+  it('marks retained messages, and watchCleared tells which retained topic was cleared (only one that was there)', () => {
+    const bus = new Bus();
+    const cleared: string[] = [];
+    bus.watchCleared((t) => cleared.push(t));
+    expect(bus.publish('a/state', 1, { retain: true })!.retain).toBe(true);
+    expect(bus.publish('a/event', 2)!.retain).toBe(false);
+    bus.clearRetained('a/event');
+    bus.clearRetained('a/state');
+    bus.clearRetained('a/state');
+    expect(cleared).toEqual(['a/state']);
+    expect(bus.last('a/state')).toBeUndefined();
+  });
+});

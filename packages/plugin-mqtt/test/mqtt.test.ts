@@ -218,7 +218,8 @@ describe.skipIf(skipWithout(mosquittoPath, 'mosquitto'))('plugin-mqtt against mo
       const b = await broker({ extra: `cafile ${f('ca.crt')}\ncertfile ${f('server.crt')}\nkeyfile ${f('server.key')}\nrequire_certificate true` });
       const url = `mqtts://127.0.0.1:${b.port}`;
       const without = await gateway({ url, tls: { ca: f('ca.crt') } });
-      await sleep(500);
+      // Refused by the broker, not merely not connected yet: the reason carries the TLS error.
+      await until('the broker refusing it', () => linkState(without).reason?.includes('cannot reach the broker:'), 8000);
       expect(linkState(without).state).toBe('degraded');
       await t!.stop();
       const h = await gateway({ url, tls: { ca: f('ca.crt'), cert: f('client.crt'), key: f('client.key') }, export: ['a/#'] });
