@@ -1,4 +1,4 @@
-import { z } from '@acgateway/core';
+import { DEFAULT_BOUNDS, z } from '@acgateway/core';
 import { DEFAULT_LOBBY_BASE } from './wire/lobby-url.js';
 
 /** A value that may differ per OS: a plain value, or `{ win32, linux, darwin, default }` keyed by `process.platform`. */
@@ -39,7 +39,7 @@ export const optionsSchema = z
         readToken: z.string().min(8).optional().describe('Read-only token'),
         requireToken: z.boolean().optional().describe('Retired: a configured token is always required now'),
         allowedOrigins: z.array(z.string().min(1)).optional().describe("Browser pages allowed to connect besides the gateway's own (default: server.allowedOrigins); '*' = any"),
-        maxBufferedBytes: z.number().int().positive().default(8 << 20).describe('Unsent bytes one client may hold before it is closed as too slow'),
+        maxBufferedBytes: z.number().int().positive().default(DEFAULT_BOUNDS.maxBufferedBytes).describe('Unsent bytes one client may hold before it is closed as too slow'),
         requireLogon: z.boolean().default(true).describe('Commands before a `logon:` line are refused, as in the original'),
         minProtocol: z.string().regex(/^\d+(\.\d+)*$/).default('0.1').describe('Oldest client protocol version accepted at logon'),
         maxLineLength: z.number().int().positive().default(1024).describe('Longest command line, characters'),

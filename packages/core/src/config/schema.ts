@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PluginFactory, PluginInstance } from '../plugin.js';
+import { DEFAULT_BOUNDS } from '../fanout.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -24,9 +25,9 @@ export const serverSchema = z
     perMessageDeflate: z.boolean().default(false),
     backpressure: z
       .object({
-        highWaterBytes: z.number().int().positive().default(1 << 20),
-        maxBufferedBytes: z.number().int().positive().default(8 << 20),
-        stallMs: z.number().int().positive().default(10_000),
+        highWaterBytes: z.number().int().positive().default(DEFAULT_BOUNDS.highWaterBytes),
+        maxBufferedBytes: z.number().int().positive().default(DEFAULT_BOUNDS.maxBufferedBytes),
+        stallMs: z.number().int().positive().default(DEFAULT_BOUNDS.stallMs),
       })
       .prefault({}),
     /** Bound of a client's `queue` subscription, messages. */

@@ -1,6 +1,6 @@
 import type { WebSocket, RawData } from 'ws';
 import type { Bus } from '../bus.js';
-import { BusFeed, DEFAULT_BOUNDS, type Bounds } from '../fanout.js';
+import { BusFeed } from '../fanout.js';
 import { CommandError, errorMessage } from '../errors.js';
 import { validatePattern } from '../topics.js';
 import type { Caller } from '../commands/registry.js';
@@ -12,9 +12,6 @@ import type { Dispatcher } from '../dispatch.js';
 
 export type { Dispatcher };
 
-export type BackpressureOptions = Bounds;
-
-export const DEFAULT_BACKPRESSURE: BackpressureOptions = DEFAULT_BOUNDS;
 
 /** The ws endpoint's options (its name defaults to `gateway`, the path to `/`), and the protocol's own bounds. */
 export interface GatewayOptions extends Omit<WsEndpointOptions, 'name' | 'host' | 'onConnection' | 'onStop' | 'status'> {
@@ -39,7 +36,6 @@ const MAX_ID_LENGTH = 256;
  * text frames (protocol in the README).
  */
 export function createGatewayEndpoint(deps: EndpointDeps, bus: Pick<Bus, 'subscribe'>, dispatcher: Dispatcher, options: GatewayOptions): WsEndpoint {
-  const bp: BackpressureOptions = { ...DEFAULT_BACKPRESSURE, ...options.backpressure };
   const clients = new Set<GatewayClient>();
   return new WsEndpoint(deps, {
     name: options.name ?? 'gateway',
@@ -50,7 +46,7 @@ export function createGatewayEndpoint(deps: EndpointDeps, bus: Pick<Bus, 'subscr
     maxPayload: options.maxPayload,
     perMessageDeflate: options.perMessageDeflate,
     auth: options.auth,
-    backpressure: bp,
+    backpressure: options.backpressure,
     request: options.request,
     onConnection(ws, info) {
       const client = new GatewayClient(ws, info, bus, dispatcher, deps, options.maxQueue ?? 1000, options.maxPendingCommands ?? 32);

@@ -5,8 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SharedHttpServer } from '../http/servers.js';
 import { decideRole, type AuthOptions, type Role } from '../auth.js';
-import { RateLimitedLog } from '../logger.js';
-import type { EndpointDeps } from './ws.js';
+import { Refusals, refuseUpgrade, type EndpointDeps } from './ws.js';
 import { DEFAULT_BOUNDS, PeerLink, type Bounds, type Peer } from '../fanout.js';
 
 export interface SocketIoEndpointOptions {
@@ -49,7 +48,7 @@ export class SocketIoEndpoint implements Endpoint {
   private unserve: (() => Promise<void>) | undefined;
   private started = false;
   private readonly allowedOrigins: readonly string[];
-  private readonly refusals = new RateLimitedLog(5000);
+  private readonly refusals: Refusals;
 
   constructor(private readonly deps: EndpointDeps, private readonly options: SocketIoEndpointOptions) {
     this.name = options.name;
@@ -57,6 +56,7 @@ export class SocketIoEndpoint implements Endpoint {
     this.server = options.server ?? deps.http.acquire({ host: options.host ?? '127.0.0.1', port: options.port });
     const transports = options.transports ?? ['polling', 'websocket'];
     this.allowedOrigins = options.auth?.allowedOrigins ?? deps.allowedOrigins ?? [];
+    this.refusals = new Refusals(deps, `${deps.name}/${options.name}`);
     // Cross-origin polling needs CORS headers for the pages that are allowed; the own page is same-origin.
     const cors = this.allowedOrigins.length ? { origin: this.allowedOrigins.includes('*') ? true : [...this.allowedOrigins] } : undefined;
     this.io = new IoServer({ path: this.path.replace(/\/$/, ''), serveClient: false, cors, transports });
@@ -104,16 +104,13 @@ export class SocketIoEndpoint implements Endpoint {
    * Every request is checked for its page's origin; the token only on a handshake (a request with
    * a session id belongs to a connection already admitted).
    */
-  private refused(req: IncomingMessage): { status: number; why: string } | undefined {
+  private refused(req: IncomingMessage): { status: 401 | 403; why: string } | undefined {
     const decision = this.admit(req);
     if (decision.role) return undefined;
     const handshake = !new URL(req.url ?? '/', 'http://x').searchParams.has('sid');
     if (decision.status === 401 && !handshake) return undefined;
     const status = decision.status ?? 401;
-    this.deps.metrics.badInput.labels(this.deps.name, status === 403 ? 'foreign_origin' : 'bad_token').inc();
-    this.refusals.log(String(status), (suppressed) =>
-      this.deps.logger.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin, endpoint: this.owner, suppressed }, `connection refused (${status}): ${decision.refused}`),
-    );
+    this.refusals.report(req, status, decision.refused ?? 'refused');
     return { status, why: decision.refused ?? 'refused' };
   }
 
@@ -127,7 +124,7 @@ export class SocketIoEndpoint implements Endpoint {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const no = this.refused(req);
     if (!no) return void this.engine.handleUpgrade(req as never, socket as never, head);
-    socket.end(`HTTP/1.1 ${no.status === 403 ? '403 Forbidden' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${no.why}\n`);
+    refuseUpgrade(socket, no.status, no.why);
   }
 
   async start(): Promise<void> {

@@ -5,6 +5,7 @@ import type { Endpoint, ComponentStatus } from '../components.js';
 import type { HttpServers, SharedHttpServer } from '../http/servers.js';
 import type { Metrics } from '../metrics.js';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { RateLimitedLog } from '../logger.js';
 import { DEFAULT_BOUNDS, PeerLink, type Bounds, type Peer } from '../fanout.js';
 import { decideRole, type AuthOptions, type Role } from '../auth.js';
@@ -35,8 +36,27 @@ export interface WsClientInfo {
 /** Close code for a client dropped for not reading (RFC 6455 1008, policy violation). */
 export const CLOSE_TOO_SLOW = 1008;
 
-/** The hard bound of what one client may have queued, bytes (`server.backpressure.maxBufferedBytes`). */
-export const DEFAULT_MAX_BUFFERED_BYTES = DEFAULT_BOUNDS.maxBufferedBytes;
+/** Counts (`bad_input{kind="foreign_origin"|"bad_token"}`) and logs, rate-limited, the connections an endpoint refuses. */
+export class Refusals {
+  private readonly log = new RateLimitedLog(5000);
+
+  constructor(
+    private readonly deps: EndpointDeps,
+    private readonly endpoint: string,
+  ) {}
+
+  report(req: IncomingMessage, status: 401 | 403, why: string): void {
+    this.deps.metrics.badInput.labels(this.deps.name, status === 403 ? 'foreign_origin' : 'bad_token').inc();
+    this.log.log(String(status), (suppressed) =>
+      this.deps.logger.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin, endpoint: this.endpoint, suppressed }, `connection refused (${status}): ${why}`),
+    );
+  }
+}
+
+/** Answers an upgrade request with the refusal, before any websocket exists. */
+export function refuseUpgrade(socket: Duplex, status: 401 | 403, why: string): void {
+  socket.end(`HTTP/1.1 ${status === 403 ? '403 Forbidden' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`);
+}
 
 /** Frames this small are batched per tick; a bigger one is its own batch (the syscall is amortized). */
 const BATCH_BELOW_BYTES = 16 * 1024;
@@ -115,7 +135,7 @@ export class WsEndpoint implements Endpoint {
   private unserve: (() => Promise<void>) | undefined;
   private started = false;
   private readonly gauge;
-  private readonly refusals = new RateLimitedLog(5000);
+  private readonly refusals: Refusals;
   private readonly bounds: Bounds;
 
   constructor(private readonly deps: EndpointDeps, private readonly options: WsEndpointOptions) {
@@ -129,6 +149,7 @@ export class WsEndpoint implements Endpoint {
     });
     this.gauge = deps.metrics.clients.labels(`${deps.name}/${options.name}`);
     this.bounds = { ...DEFAULT_BOUNDS, ...options.backpressure };
+    this.refusals = new Refusals(deps, `${deps.name}/${options.name}`);
   }
 
   private clientInfo(ws: WebSocket, req: IncomingMessage, role: Role): WsClientInfo {
@@ -150,12 +171,9 @@ export class WsEndpoint implements Endpoint {
       upgrade: (req, socket, head) => {
         const decision = decideRole(req, { ...this.options.auth, allowedOrigins: this.options.auth?.allowedOrigins ?? this.deps.allowedOrigins }, this.server.listen.host);
         if (!decision.role) {
-          const status = decision.status === 403 ? '403 Forbidden' : '401 Unauthorized';
-          socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${decision.refused}\n`);
-          this.deps.metrics.badInput.labels(this.deps.name, decision.status === 403 ? 'foreign_origin' : 'bad_token').inc();
-          this.refusals.log(String(decision.status), (suppressed) =>
-            this.deps.logger.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin, endpoint: this.owner, suppressed }, `connection refused (${decision.status}): ${decision.refused}`),
-          );
+          const status = decision.status ?? 401;
+          this.refusals.report(req, status, decision.refused ?? 'refused');
+          refuseUpgrade(socket, status, decision.refused ?? 'refused');
           return;
         }
         this.wss.handleUpgrade(req, socket, head, (ws) => {
