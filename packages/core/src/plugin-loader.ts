@@ -1,4 +1,3 @@
-import type { DependencyContainer } from 'tsyringe';
 import type { ResolvedPlugin } from './config/resolve-plugins.js';
 import { formatIssues } from './config/schema.js';
 import { ConfigError, PluginError } from './errors.js';
@@ -15,7 +14,6 @@ export interface LoadedPlugin {
   origin: string;
   definition: PluginDefinition;
   options: unknown;
-  container: DependencyContainer;
   state: PluginState;
   error?: string;
 }
@@ -55,11 +53,11 @@ async function applyOne(host: HostServices, r: ResolvedPlugin): Promise<LoadedPl
     options = parsed.data;
   }
   try {
-    const { container, api } = createPluginContext(host, def, options);
+    const { api } = createPluginContext(host, def, options);
     await def.apply(api, options);
     const missing = (def.provides ?? []).filter((ref) => !host.container.isRegistered(ref.token));
     if (missing.length) throw new Error(`it says it provides ${missing.map((m) => `"${m.id}"`).join(', ')} but its apply did not call api.provide for ${missing.length > 1 ? 'them' : 'it'}`);
-    return { name: def.name, version: r.version, origin: r.origin, definition: def, options, container, state: 'registered' };
+    return { name: def.name, version: r.version, origin: r.origin, definition: def, options, state: 'registered' };
   } catch (err) {
     throw err instanceof PluginError ? err : new PluginError(def.name, 'apply', err);
   }
