@@ -107,7 +107,8 @@ describe.skipIf(skipWithout(mosquittoPath, 'mosquitto'))('examples/grafana', () 
       for (const name of names) {
         expect(metrics, `${panel.title}: ${name}`).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
         // Labels by the metric's declaration: a counter no client has moved yet has no series to read them from.
-        const declared = (t.host.metrics.registry.getSingleMetric(name) as unknown as { labelNames?: string[] } | undefined)?.labelNames ?? [];
+        const found = t.host.metrics.find(name);
+        const declared = [...((found?.metric as unknown as { labelNames?: string[] } | undefined)?.labelNames ?? []), ...(found?.plugin ? ['plugin'] : [])];
         for (const [, labels] of expr.matchAll(/by \(([^)]*)\)/g)) {
           for (const label of labels!.split(',').map((s) => s.trim())) expect(declared, `${panel.title}: ${name}{${label}}`).toContain(label);
         }

@@ -3,7 +3,9 @@ import { createGatewayEndpoint } from './endpoints/gateway.js';
 import { sendJson } from './endpoints/http.js';
 import { CommandError } from './errors.js';
 import { isLoopback } from './http/servers.js';
+import type { Metrics } from './metrics.js';
 import { definePlugin, type PluginInstance } from './plugin.js';
+import { coreServices } from './services.js';
 import { API_VERSION, CORE_VERSION } from './version.js';
 import { createWebUi, WEB_ASSETS_PATH } from './web.js';
 
@@ -11,6 +13,8 @@ import { createWebUi, WEB_ASSETS_PATH } from './web.js';
 export interface CoreView {
   health(): { status: string };
   verbs(): RegisteredCommand[];
+  /** The host's metrics: every client gauge and delivery count, and /metrics. */
+  metrics: Metrics;
 }
 
 export const CORE_PLUGIN = 'core';
@@ -26,7 +30,9 @@ export function corePlugin(host: CoreView): PluginInstance {
     apiVersion: API_VERSION,
     version: CORE_VERSION,
     description: 'the gateway websocket, the live page, /health, /metrics and help',
+    deps: { config: coreServices.config, http: coreServices.http, bus: coreServices.bus, dispatcher: coreServices.dispatcher },
     apply(api) {
+      const { config, http, bus, dispatcher } = api.deps;
       api.addCommand({
         verb: 'help',
         args: [{ name: 'verb', rest: true, optional: true }],
@@ -39,17 +45,17 @@ export function corePlugin(host: CoreView): PluginInstance {
           return list.map((c) => ({ verb: c.verb, usage: usage(c), help: c.help, plugin: c.plugin, access: c.access }));
         },
       });
-      const s = api.config.server;
+      const s = config.server;
       if (!s.enabled) return;
       if (!isLoopback(s.host) && !s.token) {
         api.logger.warn(`the gateway listens on ${s.host} without server.token: its clients are read-only; set server.token to allow commands that change things`);
       }
-      const shared = api.http.acquire({ host: s.host, port: s.port });
+      const shared = http.acquire({ host: s.host, port: s.port });
       const auth = { token: s.token, readToken: s.readToken, allowedOrigins: s.allowedOrigins };
-      const deps = { name: CORE_PLUGIN, http: api.http, metrics: api.metrics, logger: api.logger, allowedOrigins: s.allowedOrigins };
+      const deps = { name: CORE_PLUGIN, http, metrics: host.metrics, logger: api.logger, allowedOrigins: s.allowedOrigins };
       const web = s.ui ? createWebUi({ auth, boundHost: s.host, logger: api.logger }) : undefined;
       api.addEndpoint(
-        createGatewayEndpoint(deps, api.bus, api.dispatcher, {
+        createGatewayEndpoint(deps, bus, dispatcher, {
           host: s.host,
           port: s.port,
           server: shared,
@@ -80,8 +86,8 @@ export function corePlugin(host: CoreView): PluginInstance {
             {
               path: '/metrics',
               handler: async (_req, res) => {
-                const text = await api.metrics.registry.metrics();
-                res.writeHead(200, { 'content-type': api.metrics.registry.contentType });
+                const text = await host.metrics.exposition();
+                res.writeHead(200, { 'content-type': host.metrics.registry.contentType });
                 res.end(text);
               },
             },

@@ -81,6 +81,7 @@ export class Host implements Dispatcher {
     const services: Array<[symbol, unknown]> = [
       [TOKENS.Logger, this.logger], [TOKENS.Bus, this.bus], [TOKENS.Commands, this.commands], [TOKENS.Clock, this.clock],
       [TOKENS.Config, this.config], [TOKENS.Metrics, this.metrics], [TOKENS.HttpServers, this.http], [TOKENS.Hooks, this.hooks],
+      [TOKENS.Dispatcher, this.dispatcher],
     ];
     for (const [token, value] of services) this.container.register(token, { useValue: value });
     const s = this.config.server;
@@ -105,7 +106,7 @@ export class Host implements Dispatcher {
       config: this.config, configDir, logger: this.logger, clock: this.clock, bus: this.bus, hooks: this.hooks, commands: this.commands,
       metrics: this.metrics, http: this.http, dispatcher: this.dispatcher, container: this.container, components: this.components, stopTimes: this.stopTimes,
     };
-    const builtIn = { instance: corePlugin({ health: () => this.health(), verbs: () => this.commands.list() }), origin: '@acgateway/core', version: CORE_VERSION };
+    const builtIn = { instance: corePlugin({ health: () => this.health(), verbs: () => this.commands.list(), metrics: this.metrics }), origin: '@acgateway/core', version: CORE_VERSION };
     const listed = await resolvePlugins(this.config.plugins as PluginEntry[], configDir);
     const clash = listed.find((r) => r.instance.definition.name === CORE_PLUGIN);
     if (clash) throw new ConfigError(`two plugins are named "core" (the name "core" is reserved): rename the one from ${clash.origin}`);

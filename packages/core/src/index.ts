@@ -14,7 +14,7 @@ export { tokenize } from './commands/parse.js';
 export { createHooks, type Hooks, type HookName, type PluginHook, type PluginHooks } from './hooks.js';
 export type { LifecycleProblem } from './lifecycle.js';
 export type { ComponentStatus, Endpoint, Source } from './components.js';
-export { Metrics, type TopicStats } from './metrics.js';
+export { Metrics, PluginMetrics, type TopicStats } from './metrics.js';
 export { STATUS_TOPIC, StatusPublisher, type TopicStatus } from './status.js';
 export { WEB_ROOT, WEB_ASSETS_PATH, createWebUi, type WebUi } from './web.js';
 export { HttpServers, SharedHttpServer, isLoopback, type Route } from './http/servers.js';
@@ -24,7 +24,7 @@ export { SocketIoEndpoint, clientBacklog, createSocketIoEndpoint, encodeSocketIo
 export { HttpEndpoint, createHttpEndpoint, sendJson, type HttpEndpointOptions, type HttpRoute } from './endpoints/http.js';
 export { createGatewayEndpoint, type GatewayOptions } from './endpoints/gateway.js';
 export { encodeMessage } from './endpoints/encode.js';
-export { coreServices, createServiceRef, type ResolvedServices, type ServiceRef, type ServiceRefs } from './services.js';
+export { coreServices, createServiceRef, type CommandsView, type ResolvedServices, type ServiceRef, type ServiceRefs } from './services.js';
 export { definePlugin, isPluginFactory, isPluginInstance, type PluginApi, type PluginDefinition, type PluginFactory, type PluginInstance } from './plugin.js';
 export { defineConfig, type PluginEntry, type ResolvedConfig, type ServerConfig, type UserConfig } from './config/schema.js';
 export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.js';

@@ -1,5 +1,5 @@
 import type { Message } from './bus.js';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 type CounterChild = { inc(value?: number): void };
 interface TopicCounters {
@@ -26,7 +26,7 @@ export interface TopicStats {
 }
 /**
  * The host's Prometheus registry (one per host, so several hosts in one process do not collide) and
- * the core's own series. Plugins add theirs with `metrics.counter(...)` or on `metrics.registry`.
+ * the core's own series. Plugins add theirs through their `PluginMetrics`, labelled with the plugin.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -41,6 +41,8 @@ export class Metrics {
   readonly badInput: Counter<'plugin' | 'kind'>;
   /** Label children cached per topic: the label lookup is on the hot path. */
   private readonly topicChildren = new Map<string, TopicCounters>();
+  /** Each plugin's own registry, by plugin name. */
+  private readonly plugins = new Map<string, Registry>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -115,15 +117,73 @@ export class Metrics {
     this.children(message.topic).conflated.inc();
   }
 
+  /** Every series, the core's and each plugin's, in the Prometheus text format. */
+  async exposition(): Promise<string> {
+    const texts = await Promise.all([this.registry, ...this.plugins.values()].map((r) => r.metrics()));
+    return texts.map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
+  }
+
+  /** The registry of one plugin: its series carry `plugin="<name>"`; a name is owned by one plugin. */
+  pluginRegistry(plugin: string): Registry {
+    let r = this.plugins.get(plugin);
+    if (!r) {
+      r = new Registry();
+      r.setDefaultLabels({ plugin });
+      this.plugins.set(plugin, r);
+    }
+    return r;
+  }
+
+  /** A metric by name, the core's or a plugin's (then with that plugin's name). */
+  find(name: string): { metric: Metric; plugin?: string } | undefined {
+    const core = this.registry.getSingleMetric(name);
+    if (core) return { metric: core };
+    for (const [plugin, r] of this.plugins) {
+      const metric = r.getSingleMetric(name);
+      if (metric) return { metric, plugin };
+    }
+    return undefined;
+  }
+
+  /** Refuses a metric name the core or another plugin already has. */
+  claim(name: string, plugin: string): void {
+    if (this.registry.getSingleMetric(name)) throw new Error(`metric "${name}" is one of the core's: pick another name`);
+    for (const [owner, r] of this.plugins) {
+      if (owner !== plugin && r.getSingleMetric(name)) throw new Error(`metric "${name}" is already registered by plugin "${owner}": pick another name`);
+    }
+  }
+}
+
+/**
+ * A plugin's metrics (`api.metrics`, or `coreServices.metrics` in its deps): every series it makes
+ * carries the label `plugin="<name>"`, and a name the core or another plugin has is refused.
+ */
+export class PluginMetrics {
+  readonly registry: Registry;
+
+  constructor(
+    private readonly host: Metrics,
+    readonly plugin: string,
+  ) {
+    this.registry = host.pluginRegistry(plugin);
+  }
+
   counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     const existing = this.registry.getSingleMetric(name);
     if (existing) return existing as Counter<L>;
+    this.host.claim(name, this.plugin);
     return new Counter<L>({ name, help, labelNames, registers: [this.registry] });
   }
 
   gauge<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
     const existing = this.registry.getSingleMetric(name);
     if (existing) return existing as Gauge<L>;
+    this.host.claim(name, this.plugin);
     return new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** Counts a piece of bad input (the core's `acgateway_bad_input_total{plugin,kind}`). */
+  countBadInput(kind: string): void {
+    this.host.badInput.labels(this.plugin, kind).inc();
   }
 }

@@ -11,7 +11,7 @@ import { createWsEndpoint, type EndpointDeps } from './endpoints/ws.js';
 import { ConfigError, PluginError } from './errors.js';
 import { pluginHooks, type Hooks } from './hooks.js';
 import type { HttpServers } from './http/servers.js';
-import type { Metrics } from './metrics.js';
+import { PluginMetrics, type Metrics } from './metrics.js';
 import type { PluginApi, PluginDefinition } from './plugin.js';
 import { resolveDeps } from './services.js';
 import { TOKENS, type Clock } from './tokens.js';
@@ -35,9 +35,9 @@ export interface HostServices {
 }
 
 /**
- * A plugin's context: a child container whose scoped services (logger, bus view, hooks view, options,
- * name) override the host's by token, and an `api` whose members are those services. Registrations
- * are owned by this plugin at the call.
+ * A plugin's context: a child container whose scoped services (logger, bus view, hooks view, metrics,
+ * commands view, options, name) override the host's by token; `api.deps` holds what the plugin
+ * declared, resolved from it. Registrations are owned by this plugin at the call.
  */
 export function createPluginContext(host: HostServices, definition: PluginDefinition, options: unknown): { container: DependencyContainer; api: PluginApi } {
   const name = definition.name;
@@ -45,11 +45,13 @@ export function createPluginContext(host: HostServices, definition: PluginDefini
   const logger = host.logger.child({ plugin: name });
   const bus = pluginBus(host.bus, name);
   const hooks = pluginHooks(host.hooks, name);
-  container.register(TOKENS.PluginOptions, { useValue: options });
-  container.register(TOKENS.PluginName, { useValue: name });
-  container.register(TOKENS.Logger, { useValue: logger });
-  container.register(TOKENS.Bus, { useValue: bus });
-  container.register(TOKENS.Hooks, { useValue: hooks });
+  const metrics = new PluginMetrics(host.metrics, name);
+  const commands = Object.freeze({ list: () => host.commands.list(), get: (verb: string) => host.commands.get(verb) });
+  const scoped: Array<[symbol, unknown]> = [
+    [TOKENS.PluginOptions, options], [TOKENS.PluginName, name], [TOKENS.Logger, logger], [TOKENS.Bus, bus],
+    [TOKENS.Hooks, hooks], [TOKENS.Metrics, metrics], [TOKENS.Commands, commands],
+  ];
+  for (const [token, value] of scoped) container.register(token, { useValue: value });
   const endpointDeps: EndpointDeps = { name, http: host.http, metrics: host.metrics, logger, allowedOrigins: host.config.server.allowedOrigins };
   const provides = definition.provides ?? [];
   const registering = (what: string, fn: () => void) => {
@@ -68,15 +70,9 @@ export function createPluginContext(host: HostServices, definition: PluginDefini
       host.container.register(ref.token, { useValue: value });
     },
     logger,
-    container,
     hooks,
-    bus,
-    metrics: host.metrics,
-    http: host.http,
-    clock: host.clock,
-    config: host.config,
+    metrics,
     configDir: host.configDir,
-    dispatcher: host.dispatcher,
     publish: (topic, data, opts) => bus.publish(topic, data, opts),
     addSource: (source) => registering('addSource', () => host.components.add(name, 'source', source)),
     addEndpoint: (endpoint) => registering('addEndpoint', () => host.components.add(name, 'endpoint', endpoint)),
@@ -86,7 +82,7 @@ export function createPluginContext(host: HostServices, definition: PluginDefini
       socketIo: (o) => createSocketIoEndpoint(endpointDeps, o),
       http: (o) => createHttpEndpoint(endpointDeps, o),
     },
-    countBadInput: (kind) => host.metrics.badInput.labels(name, kind).inc(),
+    countBadInput: (kind) => metrics.countBadInput(kind),
     requireStopTime: (ms, why) => void host.stopTimes.push({ plugin: name, ms, why }),
   };
   return { container, api };

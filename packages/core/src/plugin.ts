@@ -1,18 +1,13 @@
-import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Message, PluginBus, PublishOptions } from './bus.js';
 import type { CommandSpec } from './commands/registry.js';
 import type { Endpoint, Source } from './components.js';
 import type { PluginHooks } from './hooks.js';
-import type { HttpServers } from './http/servers.js';
-import type { Metrics } from './metrics.js';
-import type { Clock } from './tokens.js';
-import type { ResolvedConfig } from './config/schema.js';
+import type { PluginMetrics } from './metrics.js';
 import type { WsEndpoint, WsEndpointOptions } from './endpoints/ws.js';
 import type { SocketIoEndpoint, SocketIoEndpointOptions } from './endpoints/socketio.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './endpoints/http.js';
-import type { Dispatcher } from './dispatch.js';
 import type { ResolvedServices, ServiceRef, ServiceRefs } from './services.js';
 
 /** Marks a plugin instance; a global symbol so a duplicated copy of core still recognises it. */
@@ -81,10 +76,10 @@ export function isPluginFactory(value: unknown): value is PluginFactory {
 }
 
 /**
- * What `apply` receives: this plugin's context. Its services are the plugin's own, resolved from its
- * child tsyringe container (which overrides the core's by token): a logger named after it, a bus
- * that stamps what it publishes, hooks whose taps carry its name and cannot be called. Sources,
- * endpoints and verbs are registered with `add*`, owned by this plugin.
+ * What `apply` receives: this plugin's context. What it uses beyond its logger, hooks and metrics it
+ * declares in `deps` (core services by `coreServices.*`, other plugins' by their refs), resolved from
+ * its child tsyringe container, where the scoped ones are its own. Sources, endpoints and verbs are
+ * registered with `add*`, owned by this plugin.
  */
 export interface PluginApi<D extends ServiceRefs = ServiceRefs> {
   readonly name: string;
@@ -92,23 +87,15 @@ export interface PluginApi<D extends ServiceRefs = ServiceRefs> {
   readonly deps: ResolvedServices<D>;
   /** Gives a service this plugin declared in `provides` to the plugins that depend on it. */
   provide<T>(ref: ServiceRef<T>, value: T): void;
-  /** Child logger named after the plugin (`TOKENS.Logger` in its container). */
+  /** Child logger named after the plugin (also `coreServices.logger` in `deps`). */
   readonly logger: Logger;
-  /** Child tsyringe container: its options (TOKENS.PluginOptions), name, and its scoped services by token. */
-  readonly container: DependencyContainer;
-  /** The hooks, as this plugin taps them (`TOKENS.Hooks` in its container). */
+  /** The hooks, as this plugin taps them: no `call` (also `coreServices.hooks`). */
   readonly hooks: PluginHooks;
-  /** The bus; what this plugin publishes carries its name (`TOKENS.Bus` in its container). */
-  readonly bus: PluginBus;
-  readonly metrics: Metrics;
-  readonly http: HttpServers;
-  readonly clock: Clock;
-  readonly config: ResolvedConfig;
+  /** The plugin's metrics: its series carry `plugin="<name>"` (also `coreServices.metrics`). */
+  readonly metrics: PluginMetrics;
   /** The config file's folder (the working folder when there is no file): resolve relative paths of options from here. */
   readonly configDir: string;
-  /** Runs a command as the host would (with the command hooks), e.g. from a plugin's own endpoint. */
-  readonly dispatcher: Dispatcher;
-  /** Publish on the bus (`bus.publish`). */
+  /** Publish on the bus, stamped with this plugin's name (the bus itself, to subscribe: `deps: { bus: coreServices.bus }`). */
   publish<T>(topic: string, data: T, options?: Omit<PublishOptions, 'publisher'>): Message<T> | null;
   /** Registers a source of this plugin. */
   addSource(source: Source): void;

@@ -1,10 +1,12 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
-import type { Bus } from './bus.js';
+import type { PluginBus } from './bus.js';
 import type { CommandRegistry } from './commands/registry.js';
 import type { ResolvedConfig } from './config/schema.js';
+import type { Dispatcher } from './dispatch.js';
+import type { PluginHooks } from './hooks.js';
 import type { HttpServers } from './http/servers.js';
-import type { Metrics } from './metrics.js';
+import type { PluginMetrics } from './metrics.js';
 import { TOKENS, type Clock } from './tokens.js';
 
 /**
@@ -28,12 +30,21 @@ export function createServiceRef<T>(id: string): ServiceRef<T> {
   return Object.freeze({ id, token: Symbol.for(`acgateway.service.${id}`) });
 }
 
-/** The core's services, in every plugin's container; `logger` is the plugin's own (named after it). */
+/** What a plugin sees of the verbs: it adds its own with `api.addCommand`. */
+export type CommandsView = Pick<CommandRegistry, 'list' | 'get'>;
+
+/**
+ * The core's services, in every plugin's container. The scoped ones are the plugin's own: `logger`
+ * named after it, `bus` stamping what it publishes, `hooks` that it can tap but not call, `metrics`
+ * labelled with it, `commands` read-only.
+ */
 export const coreServices = {
   logger: { id: 'core.logger', token: TOKENS.Logger } as ServiceRef<Logger>,
-  bus: { id: 'core.bus', token: TOKENS.Bus } as ServiceRef<Bus>,
-  commands: { id: 'core.commands', token: TOKENS.Commands } as ServiceRef<CommandRegistry>,
-  metrics: { id: 'core.metrics', token: TOKENS.Metrics } as ServiceRef<Metrics>,
+  bus: { id: 'core.bus', token: TOKENS.Bus } as ServiceRef<PluginBus>,
+  hooks: { id: 'core.hooks', token: TOKENS.Hooks } as ServiceRef<PluginHooks>,
+  commands: { id: 'core.commands', token: TOKENS.Commands } as ServiceRef<CommandsView>,
+  dispatcher: { id: 'core.dispatcher', token: TOKENS.Dispatcher } as ServiceRef<Dispatcher>,
+  metrics: { id: 'core.metrics', token: TOKENS.Metrics } as ServiceRef<PluginMetrics>,
   clock: { id: 'core.clock', token: TOKENS.Clock } as ServiceRef<Clock>,
   http: { id: 'core.http', token: TOKENS.HttpServers } as ServiceRef<HttpServers>,
   config: { id: 'core.config', token: TOKENS.Config } as ServiceRef<ResolvedConfig>,

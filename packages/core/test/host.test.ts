@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { API_VERSION, CommandError, ConfigError, definePlugin, Host, PluginError, z, type Endpoint } from '@acgateway/core';
+import { API_VERSION, CommandError, ConfigError, coreServices, definePlugin, Host, PluginError, z, type Endpoint } from '@acgateway/core';
 import { createTestHost, freePort } from '@acgateway/core/testing';
 import { pino } from 'pino';
 
@@ -75,30 +75,45 @@ describe('plugin contract', () => {
     expect(err.message).toBe('plugin "broken" failed in apply: kaput');
   });
 
-  it('gives each plugin a child container with its options, name and the core services', async () => {
-    const { TOKENS } = await import('@acgateway/core');
+  it('gives each plugin exactly the services it declares, the scoped ones its own', async () => {
+    const { coreServices } = await import('@acgateway/core');
     let resolved: Record<string, unknown> = {};
     const p = definePlugin({
       name: 'di',
       apiVersion: API_VERSION,
       options: z.object({ a: z.number().default(1) }),
+      deps: { bus: coreServices.bus, hooks: coreServices.hooks, logger: coreServices.logger, metrics: coreServices.metrics, commands: coreServices.commands, clock: coreServices.clock },
       apply(api) {
+        const { bus, hooks, logger, metrics, commands, clock } = api.deps;
+        metrics.counter('di_things_total', 'things').inc(3);
         resolved = {
-          options: api.container.resolve(TOKENS.PluginOptions),
-          name: api.container.resolve(TOKENS.PluginName),
-          bus: api.container.resolve(TOKENS.Bus) === api.bus,
-          hooks: api.container.resolve(TOKENS.Hooks) === api.hooks,
-          logger: api.container.resolve(TOKENS.Logger) === api.logger,
+          keys: Object.keys(api.deps).sort(),
+          sameAsApi: hooks === api.hooks && logger === api.logger && metrics === api.metrics,
           configDir: api.configDir,
-          // The views cannot call a hook, and what the plugin publishes carries its name.
-          canCall: 'call' in api.hooks.beforeStart || 'promise' in api.hooks.beforeStart,
-          publisher: api.publish('di/x', 1)?.publisher,
+          // The views cannot call a hook or register a verb, and what the plugin publishes carries its name.
+          canCall: 'call' in hooks.beforeStart || 'promise' in hooks.beforeStart,
+          canRegister: 'register' in commands,
+          publisher: bus.publish('di/x', 1)?.publisher,
+          clock: clock.now(),
+          members: ['bus', 'http', 'config', 'dispatcher', 'container', 'clock'].filter((k) => k in api),
         };
       },
     });
-    const h = new Host({ config: { plugins: [p({ a: 5 })] }, configDir: '/srv/league', logger: silent });
+    const h = new Host({ config: { plugins: [p({ a: 5 })] }, configDir: '/srv/league', logger: silent, clock: { now: () => 42 } });
     await h.init();
-    expect(resolved).toEqual({ options: { a: 5 }, name: 'di', bus: true, hooks: true, logger: true, configDir: '/srv/league', canCall: false, publisher: 'di' });
+    expect(resolved).toEqual({
+      keys: ['bus', 'clock', 'commands', 'hooks', 'logger', 'metrics'], sameAsApi: true, configDir: '/srv/league', canCall: false, canRegister: false, publisher: 'di', clock: 42, members: [],
+    });
+    // Its series carry its name, among the core's.
+    expect(await h.metrics.exposition()).toMatch(/^di_things_total\{plugin="di"\} 3$/m);
+  });
+
+  it('refuses a metric name another plugin or the core already has', async () => {
+    const mk = (name: string, metric: string) => definePlugin({ name, apiVersion: API_VERSION, apply(api) { api.metrics.counter(metric, 'x'); } });
+    const h = new Host({ config: { plugins: [mk('one', 'shared_total')(), mk('two', 'shared_total')()] }, logger: silent });
+    await expect(h.init()).rejects.toThrow(/plugin "two" failed in apply: metric "shared_total" is already registered by plugin "one"/);
+    const c = new Host({ config: { plugins: [mk('three', 'acgateway_clients')()] }, logger: silent });
+    await expect(c.init()).rejects.toThrow(/metric "acgateway_clients" is one of the core's/);
   });
 });
 
@@ -215,8 +230,9 @@ describe('endpoints and ports', () => {
     const p = definePlugin({
       name: 'twin',
       apiVersion: API_VERSION,
+      deps: { http: coreServices.http },
       apply(api) {
-        const server = api.http.acquire({ host: '127.0.0.1', port: 0 });
+        const server = api.deps.http.acquire({ host: '127.0.0.1', port: 0 });
         api.addEndpoint(api.endpoints.ws({ name: 'one', port: 0, server, path: '/feed', onConnection: () => {} }));
         api.addEndpoint(api.endpoints.ws({ name: 'two', port: 0, server, path: '/feed', onConnection: () => {} }));
       },
@@ -302,8 +318,9 @@ describe('test kit', () => {
     const p = definePlugin({
       name: 'bad',
       apiVersion: API_VERSION,
+      deps: { clock: coreServices.clock },
       apply(api) {
-        api.addCommand({ verb: 'bad in', args: [{ name: 'kind' }], access: 'read', help: '', handler: ({ args }) => { api.countBadInput(String(args.kind)); return api.clock.now(); } });
+        api.addCommand({ verb: 'bad in', args: [{ name: 'kind' }], access: 'read', help: '', handler: ({ args }) => { api.countBadInput(String(args.kind)); return api.deps.clock.now(); } });
       },
     });
     const t = await createTestHost({ plugins: [p()], clock: { now: () => 1234 } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { API_VERSION, clientBacklog, definePlugin } from '@acgateway/core';
+import { API_VERSION, clientBacklog, coreServices, definePlugin } from '@acgateway/core';
 import type { Socket } from 'socket.io';
 import { createTestHost, until } from '@acgateway/core/testing';
 
@@ -9,8 +9,9 @@ describe('socket.io endpoint kind', () => {
     const p = definePlugin({
       name: 'sio',
       apiVersion: API_VERSION,
+      deps: { http: coreServices.http },
       apply(api) {
-        const gw = api.http.acquire({ host: '127.0.0.1', port: 0 });
+        const gw = api.deps.http.acquire({ host: '127.0.0.1', port: 0 });
         api.addEndpoint(
           api.endpoints.socketIo({
             name: 'stream',

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { API_VERSION, createServiceRef, definePlugin, RateLimitedLog, type PluginApi } from '@acgateway/core';
+import { API_VERSION, coreServices, createServiceRef, definePlugin, RateLimitedLog, type PluginApi } from '@acgateway/core';
 import { AcUdpClient } from './client/client.js';
 import { formatDecodeError } from './wire/decode.js';
 import { EVENT_NAMES, PROTOCOL_VERSION } from './wire/ids.js';
@@ -20,6 +20,8 @@ const version = (createRequire(import.meta.url)('../package.json') as { version:
  */
 export const acudpClientRef = createServiceRef<AcUdpClient>('acudp.client');
 
+const deps = { clock: coreServices.clock };
+
 /**
  * The Assetto Corsa dedicated server UDP plugin as a gateway plugin: every event on
  * `acudp/<event>`, the tracked state retained on `acudp/state`, `ac ...` verbs, record and replay.
@@ -30,6 +32,7 @@ export const acudp = definePlugin({
   version,
   description: 'Assetto Corsa dedicated server UDP plugin protocol: events, state, commands, record and replay',
   options: optionsSchema,
+  deps,
   provides: [acudpClientRef],
   apply(api, options) {
     const plugin = new AcudpPlugin(api, options);
@@ -58,7 +61,7 @@ class AcudpPlugin {
   private readonly carInfoBudget: TokenBucket;
 
   constructor(
-    private readonly api: PluginApi,
+    private readonly api: PluginApi<typeof deps>,
     private readonly options: AcudpOptions,
   ) {
     this.mode = options.replay ? 'replay' : 'udp';
@@ -211,7 +214,7 @@ class AcudpPlugin {
     if (!this.options.askCarInfo || this.mode !== 'udp' || this.askedCarInfo.has(carId)) return;
     if (this.client.state.cars.get(carId)?.driverName) return;
     // Not marked as asked when over budget: a later update asks again.
-    if (!this.carInfoBudget.take(this.api.clock.now())) return;
+    if (!this.carInfoBudget.take(this.api.deps.clock.now())) return;
     this.askedCarInfo.add(carId);
     this.client.getCarInfo(carId).catch((err: Error) => this.api.logger.info({ carId }, `acudp: no answer about car ${carId} (${err.message})`));
   }

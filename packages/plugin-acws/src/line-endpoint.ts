@@ -1,5 +1,6 @@
 import type { WebSocket, RawData } from 'ws';
-import { CommandError, errorMessage, type Caller, type ComponentStatus, type Endpoint, type PluginApi, type WsClientInfo, type WsEndpoint } from '@acgateway/core';
+import { CommandError, errorMessage, type Caller, type ComponentStatus, type Endpoint, type WsClientInfo, type WsEndpoint } from '@acgateway/core';
+import type { AcwsApi } from './plugin.js';
 import type { AcwsEventMap, AcwsEvents } from './events.js';
 import {
   driverEvent,
@@ -20,7 +21,7 @@ import {
 import type { AcwsOptions } from './options.js';
 
 export interface LineEndpointDeps {
-  api: PluginApi;
+  api: AcwsApi;
   options: AcwsOptions['acws'];
   events: AcwsEvents;
   version: string;
@@ -235,7 +236,7 @@ class LineConnection {
 
   private async run(line: string): Promise<void> {
     try {
-      const result = await this.deps.api.dispatcher.dispatch(line, this.caller());
+      const result = await this.deps.api.deps.dispatcher.dispatch(line, this.caller());
       // The original answers `grid finish`/`grid reverse` with two messages, the message then the grid;
       // a client doing two receives must get both. (The gateway protocol keeps one reply per command.)
       if (GRID_TWO_MESSAGES.test(line) && result && typeof result === 'object' && 'msg' in result && 'grid' in result) {

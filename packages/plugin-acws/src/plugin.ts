@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { API_VERSION, ConfigError, createServiceRef, definePlugin, isLoopback, RateLimitedLog, retiredRequireToken } from '@acgateway/core';
+import { API_VERSION, ConfigError, coreServices, createServiceRef, definePlugin, isLoopback, RateLimitedLog, retiredRequireToken, type PluginApi } from '@acgateway/core';
 import { acwsCommands } from './verbs.js';
 import { AcwsEvents } from './events.js';
 import { GameServer } from './game-server.js';
@@ -61,12 +61,17 @@ export const acwsServerRef = createServiceRef<AcwsServer>('acws.server');
  * config files, the grid and the lobby) through verbs on the gateway and the original
  * ac-websocket-server line protocol on its own websocket.
  */
+const deps = { clock: coreServices.clock, dispatcher: coreServices.dispatcher };
+/** The plugin's context, as its parts receive it. */
+export type AcwsApi = PluginApi<typeof deps>;
+
 export const acws = definePlugin({
   name: 'acws',
   apiVersion: API_VERSION,
   version: PLUGIN_VERSION,
   description: 'Assetto Corsa server control: process, config files, grid, lobby, tracker, line-command websocket',
   options: optionsSchema,
+  deps,
   provides: [acwsServerRef],
   apply(api, options) {
     const root = path.resolve(api.configDir, options.root);
@@ -80,7 +85,7 @@ export const acws = definePlugin({
     if (retired.warning) api.logger.warn(retired.warning);
     // The host's stop must outlast acServer's and stracker's (stopped together): else it exits and leaves them running.
     api.requireStopTime(Math.max(options.acServer.stopTimeoutMs, options.stracker.enabled ? options.stracker.stopTimeoutMs : 0) + STOP_MARGIN_MS, 'acServer.stopTimeoutMs / stracker.stopTimeoutMs');
-    const rate = new RateLimitedLog(5000, () => api.clock.now());
+    const rate = new RateLimitedLog(5000, () => api.deps.clock.now());
     const badInput = (kind: string, message: string) => {
       api.countBadInput(kind);
       rate.log(kind, (suppressed) => api.logger.warn({ kind, suppressed }, message));
@@ -89,7 +94,7 @@ export const acws = definePlugin({
     const events = new AcwsEvents();
     const files = new ServerFiles(root, { backupDir: options.backupDir, keepBackups: options.keepBackups, logDir, onBadInput: badInput });
     const config = new ServerConfig(files);
-    const lobby = new Lobby(options.lobby, events, api.logger, async () => (await files.readServerCfg()).doc, () => new Date(api.clock.now()));
+    const lobby = new Lobby(options.lobby, events, api.logger, async () => (await files.readServerCfg()).doc, () => new Date(api.deps.clock.now()));
     const game = new GameServer({
       spec: processSpec(options.acServer, { title: 'AC Server', short: 'AC Server', fileTag: 'acServer' }, root, logDir, /^CARS=/),
       files,

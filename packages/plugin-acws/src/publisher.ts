@@ -1,4 +1,4 @@
-import type { PluginApi } from '@acgateway/core';
+import type { AcwsApi } from './plugin.js';
 import type { AcwsEvents } from './events.js';
 import type { DriverInfo } from './wire/line-protocol.js';
 import type { RunInfo } from './managed-process.js';
@@ -16,8 +16,8 @@ function status(run: RunInfo, state: string) {
  * Turns the plugin's events into `acws/*` topics (documented in the README). Returns the
  * publication of the initial retained values, for the source's start.
  */
-export function publishEvents(api: PluginApi, events: AcwsEvents, current: { acServer: () => RunInfo; stracker: () => RunInfo | undefined }): () => void {
-  const ts = () => new Date(api.clock.now()).toISOString();
+export function publishEvents(api: AcwsApi, events: AcwsEvents, current: { acServer: () => RunInfo; stracker: () => RunInfo | undefined }): () => void {
+  const ts = () => new Date(api.deps.clock.now()).toISOString();
   events.on('banner', (e) => api.publish('acws/server/info', { version: e.version, timestamp: e.timestamp, track: e.track, cars: e.cars }, { retain: true }));
   events.on('session', (e) => api.publish('acws/session', { type: e.type, laps: e.laps, time_min: e.time, active: true }, { retain: true }));
   events.on('driver', (d) => {

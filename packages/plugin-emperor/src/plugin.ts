@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { API_VERSION, createServiceRef, definePlugin } from '@acgateway/core';
+import { API_VERSION, coreServices, createServiceRef, definePlugin } from '@acgateway/core';
 import { emperorCommands } from './verbs.js';
 import { optionsSchema } from './options.js';
 import { ServerSession } from './server-session.js';
@@ -19,6 +19,7 @@ export const emperor = definePlugin({
   version,
   description: 'Emperor Servers (Assetto Corsa Server Manager) race-control client',
   options: optionsSchema,
+  deps: { clock: coreServices.clock },
   provides: [emperorStateRef],
   apply(api, options) {
     const frames = api.metrics.counter('acgateway_emperor_frames_total', 'Race-control frames decoded, per server and event', ['server', 'event']);
@@ -29,7 +30,7 @@ export const emperor = definePlugin({
         publish: (topic, data, opts) => void api.publish(topic, data, opts),
         logger: api.logger,
         countBadInput: (kind) => api.countBadInput(kind),
-        clock: api.clock,
+        clock: api.deps.clock,
         frames,
         connected,
       });

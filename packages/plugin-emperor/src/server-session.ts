@@ -1,4 +1,4 @@
-import { RateLimitedLog, type Clock, type ComponentStatus, type Logger, type Metrics } from '@acgateway/core';
+import { RateLimitedLog, type Clock, type ComponentStatus, type Logger, type PluginMetrics } from '@acgateway/core';
 import { ReconnectingSocket, type StateChange as SocketChange } from './client/connection.js';
 import { defaultOrigin, displayUrl, type EmperorOptions, type EmperorServerOptions } from './options.js';
 import { RaceState, type StateChange } from './state/race-state.js';
@@ -12,8 +12,8 @@ export interface SessionDeps {
   logger: Logger;
   countBadInput(kind: string): void;
   clock: Clock;
-  frames: ReturnType<Metrics['counter']>;
-  connected: ReturnType<Metrics['gauge']>;
+  frames: ReturnType<PluginMetrics['counter']>;
+  connected: ReturnType<PluginMetrics['gauge']>;
 }
 
 /** One named Server Manager: its connection, its decoded state, and what it publishes. */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { CommandError, compilePattern, errorMessage, RateLimitedLog, type Caller, type ComponentStatus, type Message, type PluginApi, type Source, type Subscription } from '@acgateway/core';
+import { CommandError, compilePattern, errorMessage, RateLimitedLog, type Caller, type ComponentStatus, type Message, type Source, type Subscription } from '@acgateway/core';
+import type { BridgeApi } from './plugin.js';
 import type { ExportRule, MqttOptions } from './options.js';
 import { decodeCommand, decodePayload, encodePayload, encodeReply, type CommandRequest } from './wire/payload.js';
 import { importedTopic, TopicMap } from './wire/topics.js';
@@ -81,7 +82,7 @@ export class MqttBridge implements Source {
   private readonly metrics;
 
   constructor(
-    private readonly api: PluginApi,
+    private readonly api: BridgeApi,
     private readonly options: MqttOptions,
   ) {
     this.topics = new TopicMap(options.prefix, options.node);
@@ -101,7 +102,7 @@ export class MqttBridge implements Source {
     const o = this.options;
     if (this.rules.length) {
       // Paused until the broker is there: a bounded queue, the oldest dropped and counted.
-      this.exports = this.api.bus.subscribe(this.rules.map((r) => r.pattern), (m) => this.onBusMessage(m), {
+      this.exports = this.api.deps.bus.subscribe(this.rules.map((r) => r.pattern), (m) => this.onBusMessage(m), {
         policy: 'queue',
         maxQueue: o.maxBufferedMessages,
         // Retained values are sent at each connect instead (a restarted broker gets them back).
@@ -112,7 +113,7 @@ export class MqttBridge implements Source {
         },
       });
       this.exports.pause();
-      this.stopCleared = this.api.bus.watchCleared((topic) => this.onCleared(topic));
+      this.stopCleared = this.api.deps.bus.watchCleared((topic) => this.onCleared(topic));
     }
     const client = connect(o.url, this.clientOptions());
     this.client = client;
@@ -187,7 +188,7 @@ export class MqttBridge implements Source {
         });
       }
     }
-    for (const rule of this.rules) for (const m of this.api.bus.retained(rule.pattern)) this.onBusMessage(m);
+    for (const rule of this.rules) for (const m of this.api.deps.bus.retained(rule.pattern)) this.onBusMessage(m);
     this.exports?.resume();
     this.api.logger.info({ broker: safeUrl(this.options.url) }, first ? 'mqtt bridge connected' : 'mqtt bridge reconnected');
   }
@@ -282,7 +283,7 @@ export class MqttBridge implements Source {
     const user = props?.userProperties?.user;
     const caller: Caller = { endpoint: 'mqtt', role: this.options.commands.role, remote: safeUrl(this.options.url), id: typeof user === 'string' ? `mqtt:${user.slice(0, 64)}` : 'mqtt' };
     try {
-      const data = await this.api.dispatcher.dispatch(req.line, caller);
+      const data = await this.api.deps.dispatcher.dispatch(req.line, caller);
       reply(req.id, { data: data === undefined ? null : data });
     } catch (err) {
       const e = err instanceof CommandError ? err : new CommandError('COMMAND_FAILED', errorMessage(err));

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { API_VERSION, definePlugin } from '@acgateway/core';
+import { API_VERSION, coreServices, definePlugin, type PluginApi } from '@acgateway/core';
 import { MqttBridge } from './bridge.js';
 import { optionsSchema } from './options.js';
 import { mqttVerbs } from './verbs.js';
@@ -10,12 +10,17 @@ const version = (createRequire(import.meta.url)('../package.json') as { version:
  * `@acgateway/plugin-mqtt`: the bus to and from an MQTT 3.1.1 or 5 broker (mosquitto, EMQX, the
  * brokers of Home Assistant and Node-RED), for the tools that speak MQTT.
  */
+const deps = { bus: coreServices.bus, dispatcher: coreServices.dispatcher };
+/** The plugin's context, as the bridge receives it. */
+export type BridgeApi = PluginApi<typeof deps>;
+
 export const mqtt = definePlugin({
   name: 'mqtt',
   apiVersion: API_VERSION,
   version,
   description: 'The bus to and from an MQTT broker: export, import, commands, last will',
   options: optionsSchema,
+  deps,
   apply(api, options) {
     if (!options.export.length && !options.import.length && !options.commands.enabled) {
       api.logger.warn('mqtt: nothing to export or import and commands are off: the bridge only says online/offline');

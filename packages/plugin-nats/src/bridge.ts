@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect, credsAuthenticator, headers, nkeyAuthenticator, type Msg, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
-import { CommandError, compilePattern, errorMessage, RateLimitedLog, type Caller, type ComponentStatus, type Message, type PluginApi, type Source, type Subscription } from '@acgateway/core';
+import { CommandError, compilePattern, errorMessage, RateLimitedLog, type Caller, type ComponentStatus, type Message, type Source, type Subscription } from '@acgateway/core';
+import type { BridgeApi } from './plugin.js';
 import type { NatsOptions } from './options.js';
 import { commandSubject, H, kvKeyOf, parseKvKey, parseSubject, subjectFilter, subjectOf } from './wire/subjects.js';
 
@@ -30,7 +31,7 @@ export class NatsBridge implements Source {
   private readonly badLog = new RateLimitedLog(5000);
 
   constructor(
-    private readonly api: PluginApi,
+    private readonly api: BridgeApi,
     private readonly o: NatsOptions,
   ) {
     this.exportMatch = o.export.map(compilePattern);
@@ -39,14 +40,14 @@ export class NatsBridge implements Source {
 
   async start(): Promise<void> {
     if (this.o.export.length) {
-      this.exports = this.api.bus.subscribe(this.o.export, (m) => this.export(m), {
+      this.exports = this.api.deps.bus.subscribe(this.o.export, (m) => this.export(m), {
         policy: 'queue',
         maxQueue: this.o.maxBufferedMessages,
         retained: false,
         onDrop: () => void this.counters.dropped++,
       });
       this.exports.pause();
-      this.stopCleared = this.api.bus.watchCleared((topic) => this.onCleared(topic));
+      this.stopCleared = this.api.deps.bus.watchCleared((topic) => this.onCleared(topic));
     }
     if (this.o.commands.enabled) this.api.hooks.remoteCommand.tapPromise(this.api.name, (node, line, caller) => this.ask(node, line, caller));
     this.stopping = false;
@@ -124,7 +125,7 @@ export class NatsBridge implements Source {
       try {
         this.kv = await new Kvm(nc).create(this.o.retained.bucket, { history: 1, ttl: this.o.retained.maxAgeSec * 1000, maxValueSize: this.o.retained.maxValueBytes });
         await this.loadRetained();
-        for (const pattern of this.o.export) for (const m of this.api.bus.retained(pattern)) this.keep(m);
+        for (const pattern of this.o.export) for (const m of this.api.deps.bus.retained(pattern)) this.keep(m);
       } catch (err) {
         this.api.logger.warn(`nats: the retained-values bucket is not available (${errorMessage(err)}): is JetStream on (nats-server -js)?`);
       }
@@ -199,7 +200,7 @@ export class NatsBridge implements Source {
     if (!where || where.node === this.o.node || h?.get(H.origin) === this.o.node) return;
     if (Number(h?.get(H.hops) ?? '1') > 1) return this.bad('hops', `nats: dropped ${msg.subject}: it has crossed more than one bridge`);
     const topic = `${where.node}/${where.topic}`;
-    if (h?.get(H.clear) === '1') return void this.api.bus.clearRetained(topic);
+    if (h?.get(H.clear) === '1') return void this.api.deps.bus.clearRetained(topic);
     let data: unknown;
     try {
       data = msg.data.length ? JSON.parse(dec.decode(msg.data)) : null;
@@ -224,7 +225,7 @@ export class NatsBridge implements Source {
 
   /** `@node line` from a local client: sent to that node, its reply returned (or its error thrown). */
   private async ask(node: string, line: string, caller: Caller): Promise<unknown> {
-    if (node === this.o.node) return this.api.dispatcher.dispatch(line, caller);
+    if (node === this.o.node) return this.api.deps.dispatcher.dispatch(line, caller);
     const nc = this.nc;
     if (!nc || !this.connected) throw new CommandError('UNAVAILABLE', `cannot reach gateway "${node}": NATS is not connected`);
     this.counters.commandsOut++;
@@ -259,7 +260,7 @@ export class NatsBridge implements Source {
     const from = typeof req.from === 'string' ? req.from.slice(0, 64) : '?';
     const caller: Caller = { endpoint: 'nats', role: this.o.commands.role, remote: from, id: `${from}:${typeof req.client === 'string' ? req.client.slice(0, 64) : '?'}` };
     try {
-      const data = await this.api.dispatcher.dispatch(req.line, caller);
+      const data = await this.api.deps.dispatcher.dispatch(req.line, caller);
       respond({ data: data === undefined ? null : data });
     } catch (err) {
       const e = err instanceof CommandError ? err : new CommandError('COMMAND_FAILED', errorMessage(err));

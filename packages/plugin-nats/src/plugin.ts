@@ -1,17 +1,22 @@
 import { createRequire } from 'node:module';
-import { API_VERSION, definePlugin } from '@acgateway/core';
+import { API_VERSION, coreServices, definePlugin, type PluginApi } from '@acgateway/core';
 import { NatsBridge } from './bridge.js';
 import { optionsSchema } from './options.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** `@acgateway/plugin-nats`: several gateways as one, over NATS. */
+const deps = { bus: coreServices.bus, dispatcher: coreServices.dispatcher };
+/** The plugin's context, as the bridge receives it. */
+export type BridgeApi = PluginApi<typeof deps>;
+
 export const nats = definePlugin({
   name: 'nats',
   apiVersion: API_VERSION,
   version,
   description: 'The bus bridged over NATS: node prefixes, retained values in JetStream KV, @node commands',
   options: optionsSchema,
+  deps,
   apply(api, options) {
     const bridge = new NatsBridge(api, options);
     api.addSource(bridge);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { API_VERSION, definePlugin } from '@acgateway/core';
+import { API_VERSION, coreServices, definePlugin } from '@acgateway/core';
 import { createTestHost, freePort, sleep, until, type TestHost } from '@acgateway/core/testing';
 import nats, { escapeLevel, parseSubject, subjectFilter, subjectOf, unescapeLevel, type NatsOptionsInput } from '@acgateway/plugin-nats';
 import { natsServerPath, skipWithout, startNatsServer } from '../../../test-support/brokers.mjs';
@@ -36,8 +36,9 @@ afterEach(async () => {
 const verbs = definePlugin({
   name: 'x',
   apiVersion: API_VERSION,
+  deps: { config: coreServices.config },
   apply(api) {
-    api.addCommand({ verb: 'x echo', args: [{ name: 'text', rest: true }], access: 'read', help: 'echo', handler: ({ args }) => ({ echo: args.text, at: api.config.server.port }) });
+    api.addCommand({ verb: 'x echo', args: [{ name: 'text', rest: true }], access: 'read', help: 'echo', handler: ({ args }) => ({ echo: args.text, at: api.deps.config.server.port }) });
     api.addCommand({ verb: 'x set', args: [{ name: 'n', type: 'int' }], help: 'changes something', handler: ({ args }) => ({ set: args.n }) });
   },
 });
@@ -127,7 +128,8 @@ describe.skipIf(skipWithout(natsServerPath, 'nats-server'))('plugin-nats against
     const withToken = await startNatsServer({ args: ['--auth', 's3cret-token-1'] });
     servers.push(withToken);
     const refused = await gateway({ servers: withToken.url, node: 'nope' });
-    await sleep(600);
+    // Degraded from the start; the reason names the broker's refusal once the first attempt is answered.
+    await until('the refusal', () => /authorization/i.test(link(refused).reason ?? ''), 10_000);
     expect(link(refused).state).toBe('degraded');
     expect(link(refused).reason).toMatch(/not connected \(.*(Authorization|authorization)/);
     const ok = await gateway({ servers: withToken.url, node: 'tok', token: 's3cret-token-1' });

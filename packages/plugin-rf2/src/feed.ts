@@ -8,7 +8,8 @@
  * player) is encoded once per message and offered to every client at each tick; a client still
  * busy with earlier frames skips one (a late frame is worthless).
  */
-import { broadcast, encodeOnce, type ComponentStatus, type Endpoint, type Message, type PeerLink, type PluginApi } from '@acgateway/core';
+import { broadcast, encodeOnce, type ComponentStatus, type Endpoint, type Message, type PeerLink } from '@acgateway/core';
+import type { Rf2Api } from './plugin.js';
 import type { FeedMessage, StatusMessage } from './messages.js';
 import { encodeFeedJson } from './wire/py-json.js';
 
@@ -28,14 +29,14 @@ const BUSY_BYTES = 256 * 1024;
 /** The seed's frame: the feed message (the `rf2/player` payload) as the seed's Python json writes it. */
 const encodeFeed = encodeOnce((m: Message) => encodeFeedJson(m.data as FeedMessage));
 
-export function createFeedEndpoint(api: PluginApi, options: FeedOptions): Endpoint {
+export function createFeedEndpoint(api: Rf2Api, options: FeedOptions): Endpoint {
   const sent = api.metrics.counter('acgateway_rf2_feed_messages_total', 'rF2 feed messages sent to clients');
   const skipped = api.metrics.counter('acgateway_rf2_feed_skipped_total', 'rF2 feed messages not sent to a client that had too much queued');
   const links = new Set<PeerLink>();
   let timer: NodeJS.Timeout | undefined;
   let lastState: string | undefined;
-  const player = () => api.bus.last(PLAYER);
-  const status = () => api.bus.last<StatusMessage>(STATUS)?.data;
+  const player = () => api.deps.bus.last(PLAYER);
+  const status = () => api.deps.bus.last<StatusMessage>(STATUS)?.data;
 
   const endpoint = api.endpoints.ws({
     name: 'feed',

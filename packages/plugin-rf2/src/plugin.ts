@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { API_VERSION, createServiceRef, definePlugin } from '@acgateway/core';
+import { API_VERSION, coreServices, createServiceRef, definePlugin, type PluginApi } from '@acgateway/core';
 import { createFeedEndpoint } from './feed.js';
 import { createOpener } from './readers/index.js';
 import { Rf2Source } from './source.js';
@@ -9,16 +9,19 @@ import { rf2Verbs } from './verbs.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-
-
 /** The plugin's shared-memory source, for other plugins (`currentPlayer()`, `currentStatus()`, its figures). */
 export const rf2SourceRef = createServiceRef<Rf2Source>('rf2.source');
+
+const deps = { bus: coreServices.bus, clock: coreServices.clock };
+/** The plugin's context, as its parts receive it. */
+export type Rf2Api = PluginApi<typeof deps>;
 
 export const rf2 = definePlugin({
   name: 'rf2',
   apiVersion: API_VERSION,
   version,
   description: 'rFactor 2 shared memory: telemetry and scoring topics, and the rF2 JSON websocket feed',
+  deps,
   provides: [rf2SourceRef],
   options: rf2Options,
   apply(api, options) {
@@ -29,11 +32,11 @@ export const rf2 = definePlugin({
         opener,
         logger: api.logger,
         publish: (topic, data, o) => void api.publish(topic, data, o),
-        clearRetained: (topic) => api.bus.clearRetained(topic),
+        clearRetained: (topic) => api.deps.bus.clearRetained(topic),
         countBadInput: (kind) => api.countBadInput(kind),
-        now: () => api.clock.now(),
+        now: () => api.deps.clock.now(),
         onTorn: (buffer, copies) => torn.labels(buffer).inc(copies),
-        hasSubscribers: (topic) => api.bus.hasSubscribers(topic),
+        hasSubscribers: (topic) => api.deps.bus.hasSubscribers(topic),
       },
       { pollHz: options.pollHz, scoringHz: options.scoringHz, vehiclesHz: options.vehiclesHz, pedals: options.feed.pedals },
     );

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { API_VERSION, definePlugin } from '@acgateway/core';
+import { API_VERSION, coreServices, definePlugin, type PluginApi } from '@acgateway/core';
 import { createCameraSource } from './camera/create.js';
 import { CameraFeed } from './camera/feed.js';
 import { robocarOptions } from './options.js';
@@ -14,21 +14,26 @@ const version = (createRequire(import.meta.url)('../package.json') as { version:
  * `robocar({ port: 3000, camera: { source: 'test-pattern' } })`: a camera on the bus
  * (`robocar/frame`, `robocar/status`) and the robocar socket.io sensor stream.
  */
+const deps = { bus: coreServices.bus, clock: coreServices.clock };
+/** The plugin's context, as its parts receive it. */
+export type RobocarApi = PluginApi<typeof deps>;
+
 export const robocar = definePlugin({
   name: 'robocar',
   apiVersion: API_VERSION,
   version,
   description: 'Camera stream over socket.io, wire-compatible with the robocar sensor stream',
   options: robocarOptions,
+  deps,
   apply(api, options) {
     let feed: CameraFeed | undefined;
     if (options.camera) {
       const camera = createCameraSource(options.camera, api.configDir);
       const cameraFeed = new CameraFeed(camera, {
         logger: api.logger,
-        now: () => api.clock.now(),
+        now: () => api.deps.clock.now(),
         publish: (frame) => api.publish(TOPICS.frame, frame, { retain: true }),
-        clear: () => api.bus.clearRetained(TOPICS.frame),
+        clear: () => api.deps.bus.clearRetained(TOPICS.frame),
         countBadInput: (kind) => api.countBadInput(kind),
       });
       feed = cameraFeed;

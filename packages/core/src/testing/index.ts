@@ -112,11 +112,12 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
       });
     },
     metric: async (name, labels = {}) => {
-      const m = host.metrics.registry.getSingleMetric(name);
-      if (!m) throw new Error(`no metric named ${name}`);
-      const { values } = await m.get();
+      const found = host.metrics.find(name);
+      if (!found) throw new Error(`no metric named ${name}`);
+      const { values } = await found.metric.get();
+      const owner = found.plugin ? { plugin: found.plugin } : {};
       return values
-        .filter((v) => Object.entries(labels).every(([k, val]) => String((v.labels as Record<string, unknown>)[k]) === val))
+        .filter((v) => Object.entries(labels).every(([k, val]) => String(({ ...owner, ...v.labels } as Record<string, unknown>)[k]) === val))
         .reduce((sum, v) => sum + Number(v.value), 0);
     },
     dispatch: (line, caller) => host.dispatch(line, { endpoint: 'test', role: 'admin', ...caller }),

@@ -1,4 +1,5 @@
-import type { ComponentStatus, Endpoint, Message, PeerLink, PluginApi, Subscription } from '@acgateway/core';
+import type { ComponentStatus, Endpoint, Message, PeerLink, Subscription } from '@acgateway/core';
+import type { RobocarApi } from '../plugin.js';
 import { broadcast, clientBacklog, encodeSocketIoEvent } from '@acgateway/core';
 import type { Socket } from 'socket.io';
 import type { CameraFeed } from '../camera/feed.js';
@@ -40,10 +41,10 @@ export interface RobocarStream extends Endpoint {
  * gets the newest at a later tick instead of a queue that grows (socket.io's volatile rule);
  * `status` and `pong` must arrive and count against the client's bound like every byte.
  */
-export function createRobocarStream(api: PluginApi, options: RobocarStreamOptions, camera: CameraFeed | undefined): RobocarStream {
+export function createRobocarStream(api: RobocarApi, options: RobocarStreamOptions, camera: CameraFeed | undefined): RobocarStream {
   const framesSent = api.metrics.counter('robocar_frames_sent_total', 'sensor_data ticks that carried a camera frame');
   const framesDropped = api.metrics.counter('robocar_frames_dropped_total', 'Frames not sent to a client because its connection was still busy (slow client)');
-  const now = () => api.clock.now();
+  const now = () => api.deps.clock.now();
   let latest: FrameMessage | undefined;
   let subscription: Subscription | undefined;
   let stopTicker: (() => void) | undefined;
@@ -136,7 +137,7 @@ export function createRobocarStream(api: PluginApi, options: RobocarStreamOption
     kind: 'socket.io',
     async start() {
       // `latest` policy: only the newest frame matters; the tick takes it (once) when it runs.
-      subscription = api.bus.subscribe(TOPICS.frame, (m: Message) => {
+      subscription = api.deps.bus.subscribe(TOPICS.frame, (m: Message) => {
         latest = m.data as FrameMessage;
         lastFrameAt = performance.now();
         if (waiting) emit();
