@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 // demo's fixed ports. Checks the banner, data from every plugin, a command, and that Ctrl-C
 // (SIGINT) stops everything and leaves no process behind.
 const root = path.resolve(fileURLToPath(import.meta.url), '../../..');
-const bin = path.join(root, 'packages/core/bin/acgateway.js');
+const bin = path.join(root, 'packages/cli/bin/acgateway.js');
 const built = ['core', 'plugin-acudp', 'plugin-rf2', 'plugin-acws', 'plugin-emperor', 'plugin-robocar'].every((p) => existsSync(path.join(root, 'packages', p, 'dist/index.js')));
 const DEMO_TCP_PORTS = [8090, 8080, 8081, 3000, 8091];
 const DEMO_UDP_PORTS = [12000, 11000];

@@ -12,7 +12,8 @@ import WebSocket from 'ws';
 const exec = promisify(execFile);
 const here = path.resolve(fileURLToPath(import.meta.url), '../..');
 const coreDir = path.resolve(here, '../../packages/core');
-const built = existsSync(path.join(here, 'dist/index.js')) && existsSync(path.join(coreDir, 'dist/index.js'));
+const cliDir = path.resolve(here, '../../packages/cli');
+const built = existsSync(path.join(here, 'dist/index.js')) && existsSync(path.join(coreDir, 'dist/index.js')) && existsSync(path.join(cliDir, 'dist/main.js'));
 let dir: string;
 let child: ChildProcess | undefined;
 
@@ -33,9 +34,10 @@ describe.skipIf(!built)('publishing a third-party plugin', () => {
   it('npm pack, install into a separate folder, acgateway start, see hello/tick', async () => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: coreDir });
+    await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: cliDir });
     await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: here });
     const tarballs = (await readdir(dir)).filter((f) => f.endsWith('.tgz')).sort();
-    expect(tarballs).toEqual([expect.stringMatching(/^acgateway-core-.*\.tgz$/), expect.stringMatching(/^acgateway-plugin-hello-.*\.tgz$/)]);
+    expect(tarballs).toEqual([expect.stringMatching(/^acgateway-cli-.*\.tgz$/), expect.stringMatching(/^acgateway-core-.*\.tgz$/), expect.stringMatching(/^acgateway-plugin-hello-.*\.tgz$/)]);
 
     const app = path.join(dir, 'app');
     await import('node:fs/promises').then((fs) => fs.mkdir(app));
@@ -47,7 +49,7 @@ describe.skipIf(!built)('publishing a third-party plugin', () => {
       path.join(app, 'acgateway.config.json'),
       JSON.stringify({ server: { port }, log: { level: 'warn' }, plugins: [['acgateway-plugin-hello', { name: 'league', rateHz: 20, port: 0 }]] }),
     );
-    child = spawn(process.execPath, [path.join(app, 'node_modules/@acgateway/core/bin/acgateway.js'), 'start'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [path.join(app, 'node_modules/@acgateway/cli/bin/acgateway.js'), 'start'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));

@@ -31,5 +31,4 @@ export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.
 export type { Dispatcher } from './dispatch.js';
 export { Host, type HostOptions, type HostState, type PluginDescription, type PluginState } from './host.js';
 export { DEFAULT_KEEP_BACKUPS, replaceWithBackup, writeFileAtomic, type AtomicWriteOptions } from './fs.js';
-export { main as runCli } from './cli/main.js';
 export { z } from 'zod';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { until } from '@acgateway/core/testing';
 import { isError, startRig, type Rig } from './helpers.js';
 // `acgateway exec` itself, run in-process against the test host's gateway.
-import { main as cli } from '../../core/src/cli/main.js';
+import { main as cli } from '../../cli/src/main.js';
 
 /** A stand-in for the Kunos lobby: records every request, answers what the test says. */
 class FakeLobby {

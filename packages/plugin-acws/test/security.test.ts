@@ -73,10 +73,10 @@ describe('acws files and processes', () => {
   });
 });
 
-const bin = path.resolve(fileURLToPath(import.meta.url), '../../../core/bin/acgateway.js');
+const bin = path.resolve(fileURLToPath(import.meta.url), '../../../cli/bin/acgateway.js');
 const acwsDist = path.resolve(fileURLToPath(import.meta.url), '../../dist/index.js');
-const coreDist = path.resolve(bin, '../../dist/index.js');
-const built = existsSync(acwsDist) && existsSync(path.resolve(bin, '../../dist/cli/main.js'));
+const coreDist = path.resolve(fileURLToPath(import.meta.url), '../../../core/dist/index.js');
+const built = existsSync(acwsDist) && existsSync(path.resolve(bin, '../../dist/main.js'));
 
 function isAlive(pid: number): boolean {
   try {

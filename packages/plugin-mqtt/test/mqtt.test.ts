@@ -241,9 +241,9 @@ describe.skipIf(skipWithout(mosquittoPath, 'mosquitto'))('plugin-mqtt against mo
   });
 });
 
-const bin = path.resolve(fileURLToPath(import.meta.url), '../../../core/bin/acgateway.js');
+const bin = path.resolve(fileURLToPath(import.meta.url), '../../../cli/bin/acgateway.js');
 const mqttDist = path.resolve(fileURLToPath(import.meta.url), '../../dist/index.js');
-const built = existsSync(mqttDist) && existsSync(path.resolve(bin, '../../dist/cli/main.js'));
+const built = existsSync(mqttDist) && existsSync(path.resolve(bin, '../../dist/main.js'));
 
 describe.skipIf(skipWithout(mosquittoPath, 'mosquitto') || !built)('plugin-mqtt: the last will', () => {
   it('a gateway killed outright is reported offline by the broker; one that stops says offline itself', { timeout: 30_000 }, async () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { writeFileAtomic } from '../fs.js';
+import { writeFileAtomic } from '@acgateway/core';
 
 export const STARTER_CONFIG = `import { defineConfig } from '@acgateway/core';
 // Plugins are npm packages: npm install @acgateway/plugin-acudp (and so on), then list them here,

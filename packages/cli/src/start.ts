@@ -1,7 +1,4 @@
-import { ConfigError } from '../errors.js';
-import { loadConfigFile, resolveConfig } from '../config/load.js';
-import { createLogger, type LogLevel } from '../logger.js';
-import { Host } from '../host.js';
+import { ConfigError, createLogger, Host, loadConfigFile, resolveConfig, type LogLevel } from '@acgateway/core';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -9,7 +9,7 @@ import { freePort } from '@acgateway/core/testing';
 
 // The CLI is tested as users run it: the built bin in a child process (npm run build comes first).
 const bin = path.resolve(fileURLToPath(import.meta.url), '../../bin/acgateway.js');
-const built = existsSync(path.resolve(bin, '../../dist/cli/main.js'));
+const built = existsSync(path.resolve(bin, '../../dist/main.js'));
 let dir: string;
 const children: ChildProcess[] = [];
 
@@ -56,6 +56,29 @@ describe.skipIf(!built)('acgateway CLI (built bin)', () => {
     expect(bad.err).toMatch(/unknown command "launch"/);
     const flag = await run(['start', '--nope']).done;
     expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(/Unknown argument: nope/);
+  });
+
+  it('has --help per command, and shell completion from the same table', async () => {
+    for (const args of [['exec', '--help'], ['help', 'exec']]) {
+      const h = await run(args).done;
+      expect(h.code).toBe(0);
+      expect(h.out).toMatch(/^acgateway exec <line\.\.>/);
+      expect(h.out).toMatch(/--timeout +ms to wait for the reply/);
+    }
+    // "help" as the command line of exec is a verb for the host, not a help request.
+    const viaExec = await run(['exec', 'help', '--url', 'ws://127.0.0.1:9/', '--timeout', '500']).done;
+    expect(viaExec.code).toBe(1);
+    expect(viaExec.err).toMatch(/cannot reach ws:\/\/127\.0\.0\.1:9\//);
+    const bash = await run(['completion']).done;
+    expect(bash.code).toBe(0);
+    expect(bash.out).toMatch(/###-begin-acgateway-completions-###/);
+    expect(bash.out).toContain('--get-yargs-completions');
+    // What the script asks the CLI when TAB is pressed: the commands, then a command's options.
+    const words = (await run(['--get-yargs-completions', 'acgateway', '']).done).out.split('\n');
+    expect(words).toEqual(expect.arrayContaining(['start', 'plugins', 'exec', 'init', 'completion']));
+    const opts = (await run(['--get-yargs-completions', 'acgateway', 'start', '--']).done).out.split('\n');
+    expect(opts).toEqual(expect.arrayContaining(['--config', '--log-level']));
   });
 
   it('exits 2 naming the file for a config with a syntax error, and for invalid options', async () => {

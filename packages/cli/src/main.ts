@@ -1,0 +1,108 @@
+import yargs, { type Argv } from 'yargs';
+import { ConfigError, CORE_VERSION, errorMessage, PluginError, type LogLevel } from '@acgateway/core';
+import { runStart } from './start.js';
+import { runPlugins } from './plugins.js';
+import { runExec } from './exec.js';
+import { runInit } from './init.js';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const EPILOGUE = `The config is found from the working folder upwards (acgateway.config.ts/.mts/.js/.mjs/.cjs/.json,
+.acgatewayrc*, package.json#acgateway) unless --config names it.
+exec connects to ws://127.0.0.1:8090/ by default (ACGATEWAY_URL and ACGATEWAY_TOKEN override).
+Exit codes: 0 ok, 1 runtime error or error reply, 2 bad config or usage.`;
+
+export class UsageError extends Error {}
+
+const configOption = { alias: 'c', type: 'string', describe: 'the config file (default: found from the working folder upwards)' } as const;
+
+/** The commands and their options (yargs): per-command `--help`, and `completion` from the same table. */
+function cli(io: Io, done: (code: number) => void): Argv {
+  return yargs()
+    .scriptName('acgateway')
+    .usage(`acgateway ${CORE_VERSION}: live data out of racing simulators and race servers`)
+    .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
+    .command(
+      'start',
+      'run the host from the config until SIGINT or SIGTERM',
+      (y) => y.option('config', configOption).option('log-level', { alias: 'l', type: 'string', describe: 'trace, debug, info, warn, error, fatal or silent (overrides log.level)' }),
+      async (a) => done(await runStart({ configPath: a.config, logLevel: a.logLevel as LogLevel | undefined }, io)),
+    )
+    .command(
+      'plugins',
+      'list the plugins, their sources, endpoints and verbs',
+      (y) => y.option('config', configOption).option('json', { type: 'boolean', describe: 'JSON for scripts' }),
+      async (a) => done(await runPlugins({ configPath: a.config, json: a.json ?? false }, io)),
+    )
+    .command(
+      'exec <line..>',
+      'run a command on a running host and print the reply (JSON; "help" as a table on a terminal)',
+      (y) =>
+        y
+          .positional('line', { type: 'string', array: true, describe: 'the command line, e.g. "ac broadcast Race starts in 5" or "@track1 ac kick 3"' })
+          .option('url', { type: 'string', describe: 'the gateway websocket', default: undefined, defaultDescription: 'ACGATEWAY_URL or ws://127.0.0.1:8090/' })
+          .option('token', { type: 'string', describe: 'the token to present', defaultDescription: 'ACGATEWAY_TOKEN' })
+          .option('timeout', { type: 'string', describe: 'ms to wait for the reply', default: '10000' })
+          .option('json', { type: 'boolean', describe: 'always JSON' })
+          .option('table', { type: 'boolean', describe: '"help" as a table even when piped' }),
+      async (a) => {
+        const timeout = Number(a.timeout);
+        if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of ms, got "${a.timeout}"`);
+        // A person at a terminal gets `help` as a table; a script (output piped, or --json) gets JSON.
+        const format = a.json ? 'json' : a.table || process.stdout.isTTY ? 'table' : 'json';
+        const line = (a.line ?? []).join(' ');
+        done(await runExec({ line, url: a.url ?? process.env.ACGATEWAY_URL ?? 'ws://127.0.0.1:8090/', token: a.token ?? process.env.ACGATEWAY_TOKEN, timeoutMs: timeout, format, width: process.stdout.columns }, io));
+      },
+    )
+    .command(
+      'init',
+      'write a starter acgateway.config.ts',
+      (y) => y.option('force', { type: 'boolean', describe: 'overwrite (the old one is kept as a backup)' }).option('dir', { type: 'string', describe: 'the folder (default: the working folder)' }),
+      async (a) => done(await runInit({ dir: a.dir ?? process.cwd(), force: a.force ?? false }, io)),
+    )
+    .completion('completion', 'print a bash or zsh completion script (source it from your shell profile)')
+    .demandCommand(1, 'a command is needed: start, plugins, exec, init or completion (acgateway --help)')
+    .recommendCommands()
+    .strict()
+    .epilogue(EPILOGUE)
+    // The option is -h (--help is mapped to it in main): yargs would take a last word "help" as a
+    // help request, and `exec help` is a command line.
+    .help('h', 'Show help (also --help)')
+    .version(CORE_VERSION)
+    .alias('v', 'version')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((message, err) => {
+      throw err ?? new UsageError(message);
+    });
+}
+
+/** Runs the CLI; resolves to the exit code (`start` resolves when the host has stopped). */
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+  let code: number | undefined;
+  try {
+    const [first] = argv;
+    if (first && !first.startsWith('-') && !['start', 'plugins', 'exec', 'init', 'completion', 'help'].includes(first)) {
+      throw new UsageError(`unknown command "${first}": expected start, plugins, exec, init or completion (acgateway --help)`);
+    }
+    const args = first === 'help' ? ['-h', ...argv.slice(1)] : argv.map((a) => (a === '--help' ? '-h' : a));
+    let printed = '';
+    let failed: Error | undefined;
+    await cli(io, (c) => (code = c)).parseAsync(args, {}, (err: Error | undefined, _argv: unknown, output: string) => {
+      if (err) failed = err;
+      else printed = output;
+    });
+    if (failed) throw failed;
+    // --help, --version and `completion` print instead of running a command.
+    if (printed) io.out(printed.replace(/\n$/, ''));
+    return code ?? 0;
+  } catch (err) {
+    io.err(`acgateway: ${errorMessage(err)}`);
+    const usage = err instanceof UsageError || (err as { name?: string }).name === 'YError';
+    const config = err instanceof ConfigError || (err instanceof PluginError && err.cause instanceof ConfigError);
+    return usage || config ? 2 : 1;
+  }
+}
