@@ -118,3 +118,60 @@ export async function startNatsServer(options = {}) {
   const port = options.port ?? (await freePort());
   return supervise(natsServerPath, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir, ...(options.args ?? [])], port, `nats://127.0.0.1:${port}`, dir);
 }
+
+/**
+ * A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl
+ * in `dir` (readable by a broker that drops root): `{ ca, serverCert, serverKey, clientCert, clientKey }` paths.
+ * @param {string} dir
+ */
+export async function makeTestCerts(dir) {
+  const { execFileSync } = await import('node:child_process');
+  const f = (n) => path.join(dir, n);
+  const ssl = (...args) => execFileSync('openssl', args, { stdio: 'ignore' });
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=acgateway test CA');
+  for (const who of ['server', 'client']) {
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`), '-subj', `/CN=${who === 'server' ? '127.0.0.1' : 'gateway'}`);
+    await writeFile(f(`${who}.ext`), who === 'server' ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' : 'extendedKeyUsage=clientAuth\n');
+    ssl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${who}.crt`), '-days', '1', '-extfile', f(`${who}.ext`));
+  }
+  await chmod(dir, 0o755);
+  for (const n of ['ca.crt', 'server.crt', 'server.key']) await chmod(f(n), 0o644);
+  return { ca: f('ca.crt'), serverCert: f('server.crt'), serverKey: f('server.key'), clientCert: f('client.crt'), clientKey: f('client.key') };
+}
+
+/**
+ * nats-server in operator mode (decentralised JWT auth, as `nsc` sets it up): an operator, a system
+ * account and an account, signed here with NKeys. Returns the server config file to pass with `-c`
+ * and `creds()`, which writes a `.creds` file for a new user of the account (or, with
+ * `{ foreign: true }`, of an account the server does not know).
+ * @param {string} dir
+ */
+export async function natsOperatorSetup(dir) {
+  const { createAccount, createOperator, createUser } = await import('@nats-io/nkeys');
+  const b64 = (x) => Buffer.from(x).toString('base64url');
+  const jwt = (issuer, subject, name, nats) => {
+    const head = b64(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' }));
+    const body = b64(JSON.stringify({ jti: b64(crypto.getRandomValues(new Uint8Array(16))), iat: Math.floor(Date.now() / 1000), iss: issuer.getPublicKey(), name, sub: subject, nats: { ...nats, version: 2 } }));
+    return `${head}.${body}.${b64(issuer.sign(new TextEncoder().encode(`${head}.${body}`)))}`;
+  };
+  const limits = { subs: -1, conn: -1, leaf: -1, imports: -1, exports: -1, data: -1, payload: -1, wildcards: true };
+  const operator = createOperator();
+  const account = createAccount();
+  const system = createAccount();
+  const conf = path.join(dir, 'operator.conf');
+  await writeFile(
+    conf,
+    `operator: ${jwt(operator, operator.getPublicKey(), 'league', { type: 'operator' })}\nresolver: MEMORY\nsystem_account: ${system.getPublicKey()}\n` +
+      `resolver_preload: {\n  ${account.getPublicKey()}: ${jwt(operator, account.getPublicKey(), 'gateways', { type: 'account', limits })}\n  ${system.getPublicKey()}: ${jwt(operator, system.getPublicKey(), 'SYS', { type: 'account', limits })}\n}\n`,
+  );
+  let n = 0;
+  const creds = async ({ foreign = false } = {}) => {
+    const user = createUser();
+    const issuer = foreign ? createAccount() : account;
+    const file = path.join(dir, `user${++n}.creds`);
+    const seed = new TextDecoder().decode(user.getSeed());
+    await writeFile(file, `-----BEGIN NATS USER JWT-----\n${jwt(issuer, user.getPublicKey(), `gw${n}`, { type: 'user', pub: {}, sub: {}, subs: -1, data: -1, payload: -1 })}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`);
+    return { file, seed };
+  };
+  return { conf, creds };
+}

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
 import { API_VERSION, definePlugin } from '@acgateway/core';
 import { createTestHost, freePort, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
 import mqtt, { type MqttOptionsInput } from '@acgateway/plugin-mqtt';
-import { mosquittoPath, skipWithout, startMosquitto } from '../../../test-support/brokers.mjs';
+import { makeTestCerts, mosquittoPath, skipWithout, startMosquitto } from '../../../test-support/brokers.mjs';
 
 // Against a real mosquitto started here on a free port: export (QoS, retained and cleared, MQTT 5
 // properties), import without echo, commands over MQTT 5 and 3.1.1 with roles, the last will of a
@@ -204,25 +204,15 @@ describe.skipIf(skipWithout(mosquittoPath, 'mosquitto'))('plugin-mqtt against mo
   it('connects over TLS with a CA and a client certificate; without the certificate it is refused', async () => {
     const tmp = await tempDir('acgw-tls-');
     try {
-      const f = (n: string) => path.join(tmp.dir, n);
-      const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-      ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=acgateway test CA');
-      for (const who of ['server', 'client']) {
-        ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`), '-subj', `/CN=${who === 'server' ? '127.0.0.1' : 'gateway'}`);
-        await writeFile(f(`${who}.ext`), who === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
-        ssl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${who}.crt`), '-days', '1', '-extfile', f(`${who}.ext`));
-      }
-      // mosquitto, started as root, reads them as its own user.
-      await chmod(tmp.dir, 0o755);
-      for (const n of ['ca.crt', 'server.crt', 'server.key']) await chmod(f(n), 0o644);
-      const b = await broker({ extra: `cafile ${f('ca.crt')}\ncertfile ${f('server.crt')}\nkeyfile ${f('server.key')}\nrequire_certificate true` });
+      const c = await makeTestCerts(tmp.dir);
+      const b = await broker({ extra: `cafile ${c.ca}\ncertfile ${c.serverCert}\nkeyfile ${c.serverKey}\nrequire_certificate true` });
       const url = `mqtts://127.0.0.1:${b.port}`;
-      const without = await gateway({ url, tls: { ca: f('ca.crt') } });
+      const without = await gateway({ url, tls: { ca: c.ca } });
       // Refused by the broker, not merely not connected yet: the reason carries the TLS error.
       await until('the broker refusing it', () => linkState(without).reason?.includes('cannot reach the broker:'), 8000);
       expect(linkState(without).state).toBe('degraded');
       await t!.stop();
-      const h = await gateway({ url, tls: { ca: f('ca.crt'), cert: f('client.crt'), key: f('client.key') }, export: ['a/#'] });
+      const h = await gateway({ url, tls: { ca: c.ca, cert: c.clientCert, key: c.clientKey }, export: ['a/#'] });
       await connected(h);
     } finally {
       await tmp.remove();

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, credsAuthenticator, headers, nkeyAuthenticator, type Msg, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, headers, nkeyAuthenticator, type Msg, type NatsConnection, type NodeConnectionOptions, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { CommandError, compilePattern, errorMessage, RateLimitedLog, type Caller, type ComponentStatus, type Message, type Source, type Subscription } from '@acgateway/core';
 import type { BridgeApi } from './plugin.js';
 import type { NatsOptions } from './options.js';
+import { wantedImports } from './wire/interest.js';
 import { commandSubject, H, kvKeyOf, parseKvKey, parseSubject, subjectFilter, subjectOf } from './wire/subjects.js';
 
 const enc = new TextEncoder();
@@ -22,6 +23,9 @@ export class NatsBridge implements Source {
   private kv: KV | undefined;
   private exports: Subscription | undefined;
   private stopCleared: (() => void) | undefined;
+  private stopWatching: (() => void) | undefined;
+  /** The NATS subscriptions of imports, by pattern, in the order they were made (see onImport). */
+  private imports: Array<{ pattern: string; match: (t: string) => boolean; sub: NatsSubscription }> = [];
   private connected = false;
   private stopping = false;
   private lastError: string | undefined;
@@ -60,6 +64,8 @@ export class NatsBridge implements Source {
     this.exports?.unsubscribe();
     this.exports = undefined;
     this.stopCleared?.();
+    this.stopWatching?.();
+    this.imports = [];
     const nc = this.nc;
     this.nc = undefined;
     this.connected = false;
@@ -67,7 +73,7 @@ export class NatsBridge implements Source {
   }
 
   status(): ComponentStatus {
-    const base = { node: this.o.node, servers: this.o.servers, ...this.counters, queued: this.exports?.pending ?? 0 };
+    const base = { node: this.o.node, servers: this.o.servers, ...this.counters, queued: this.exports?.pending ?? 0, importing: this.imports.map((i) => i.pattern) };
     if (this.connected) return { state: 'connected', ...base };
     return { state: 'degraded', reason: `NATS is not connected${this.lastError ? ` (${this.lastError})` : ''}; local delivery goes on, exports wait`, ...base };
   }
@@ -79,8 +85,9 @@ export class NatsBridge implements Source {
       servers: o.servers,
       name: `acgateway-${o.node}`,
       noEcho: true,
-      waitOnFirstConnect: true,
+      waitOnFirstConnect: false, // our loop retries, and keeps why the last attempt failed for /health
       maxReconnectAttempts: -1,
+      timeout: o.connectTimeoutMs,
       reconnectTimeWait: 500,
       user: o.user,
       pass: o.pass,
@@ -118,7 +125,8 @@ export class NatsBridge implements Source {
     this.connected = true;
     this.lastError = undefined;
     if (first) {
-      for (const pattern of this.o.import) nc.subscribe(subjectFilter(pattern), { callback: (err, msg) => (err ? this.bad('subscription', err.message) : this.onImport(msg)) });
+      this.syncImports(nc, false);
+      if (this.o.interest === 'subscribers' && this.o.import.length) this.stopWatching = this.api.deps.bus.watchSubscriptions(() => this.nc && this.syncImports(this.nc, true));
       if (this.o.commands.enabled) nc.subscribe(commandSubject(this.o.node), { callback: (err, msg) => { if (!err) void this.serve(msg); } });
     }
     if (this.o.retained.enabled) {
@@ -174,10 +182,30 @@ export class NatsBridge implements Source {
     this.kv?.delete(kvKeyOf(this.o.node, topic)).catch(() => {});
   }
 
-  /** Retained values of other nodes, at connect: a gateway that joins late has them at once. */
-  private async loadRetained(): Promise<void> {
-    if (!this.kv || !this.o.import.length) return;
-    const wanted = this.o.import.map((p) => compilePattern(p));
+  /**
+   * Subscribes on NATS for the imports wanted now: every import pattern, or (interest
+   * 'subscribers') what the local subscriptions want of them. NATS itself resubscribes after a
+   * reconnect. A pattern newly wanted gets the retained values it missed from the KV bucket.
+   */
+  private syncImports(nc: NatsConnection, fromKv: boolean): void {
+    const wanted = this.o.interest === 'all' ? [...this.o.import] : wantedImports(this.o.import, this.api.deps.bus.patterns());
+    for (const i of this.imports.filter((x) => !wanted.includes(x.pattern))) i.sub.unsubscribe();
+    const kept = this.imports.filter((x) => wanted.includes(x.pattern));
+    const added = wanted.filter((p) => !kept.some((x) => x.pattern === p));
+    for (const pattern of added) {
+      const entry = { pattern, match: compilePattern(pattern), sub: undefined as unknown as NatsSubscription };
+      entry.sub = nc.subscribe(subjectFilter(pattern), { callback: (err, msg) => (err ? this.bad('subscription', err.message) : this.onImport(msg, entry.match)) });
+      kept.push(entry);
+    }
+    this.imports = kept;
+    if (added.length) this.api.logger.debug({ importing: wanted }, 'nats: import subscriptions changed');
+    if (fromKv && added.length) void this.loadRetained(added).catch((err) => this.bad('kv', `nats: reading retained values failed: ${errorMessage(err)}`));
+  }
+
+  /** Retained values of other nodes, at connect (a gateway that joins late has them at once) or for newly wanted patterns. */
+  private async loadRetained(patterns: readonly string[] = this.o.import): Promise<void> {
+    if (!this.kv || !patterns.length) return;
+    const wanted = patterns.map((p) => compilePattern(p));
     for await (const key of await this.kv.keys()) {
       const where = parseKvKey(key);
       if (!where || where.node === this.o.node) continue;
@@ -187,6 +215,7 @@ export class NatsBridge implements Source {
       if (!entry || entry.operation !== 'PUT') continue;
       try {
         const v = JSON.parse(dec.decode(entry.value)) as { ts: number; data: unknown };
+        if (this.api.deps.bus.last(topic)?.ts === v.ts) continue; // already here
         this.api.publish(topic, v.data, { retain: true, ts: v.ts });
       } catch (err) {
         this.bad('kv', `nats: a retained value of ${topic} is unreadable: ${errorMessage(err)}`);
@@ -194,12 +223,14 @@ export class NatsBridge implements Source {
     }
   }
 
-  private onImport(msg: Msg): void {
+  private onImport(msg: Msg, via: (t: string) => boolean): void {
     const where = parseSubject(msg.subject);
     const h = msg.headers;
     if (!where || where.node === this.o.node || h?.get(H.origin) === this.o.node) return;
-    if (Number(h?.get(H.hops) ?? '1') > 1) return this.bad('hops', `nats: dropped ${msg.subject}: it has crossed more than one bridge`);
     const topic = `${where.node}/${where.topic}`;
+    // Two overlapping subscriptions each receive the message: only the first that matches takes it.
+    if (this.imports.find((i) => i.match(topic))?.match !== via) return;
+    if (Number(h?.get(H.hops) ?? '1') > 1) return this.bad('hops', `nats: dropped ${msg.subject}: it has crossed more than one bridge`);
     if (h?.get(H.clear) === '1') return void this.api.deps.bus.clearRetained(topic);
     let data: unknown;
     try {

@@ -6,6 +6,10 @@ export const optionsSchema = z
     node: nodeNameSchema.default(defaultNodeName).describe("This gateway's name (default: the host name)"),
     export: z.array(z.string().min(1)).default([]).describe('Local topic patterns published to NATS'),
     import: z.array(z.string().min(1)).default([]).describe('Patterns over <node>/<topic> brought onto the local bus, e.g. +/acudp/#'),
+    interest: z
+      .enum(['subscribers', 'all'])
+      .default('subscribers')
+      .describe('subscribers: ask NATS only for the imported topics a local subscriber (a client, the page, a plugin) wants now; all: for every import pattern'),
     retained: z
       .object({
         enabled: z.boolean().default(true).describe('Keep exported retained values in a JetStream KV bucket, for gateways that join late'),
@@ -24,6 +28,7 @@ export const optionsSchema = z
       })
       .strict()
       .prefault({}),
+    connectTimeoutMs: z.number().int().positive().default(5000).describe('How long one connection attempt may take (a TLS refusal shows only as a timeout)'),
     maxBufferedMessages: z.number().int().positive().default(10_000).describe('Exports kept while NATS is away; older ones are dropped and counted'),
     user: z.string().optional(),
     pass: z.string().optional(),

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { API_VERSION, coreServices, definePlugin } from '@acgateway/core';
-import { createTestHost, freePort, sleep, until, type TestHost } from '@acgateway/core/testing';
-import nats, { escapeLevel, parseSubject, subjectFilter, subjectOf, unescapeLevel, type NatsOptionsInput } from '@acgateway/plugin-nats';
-import { natsServerPath, skipWithout, startNatsServer } from '../../../test-support/brokers.mjs';
+import { API_VERSION, coreServices, definePlugin, Host } from '@acgateway/core';
+import { pino } from 'pino';
+import { createTestHost, freePort, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import nats, { escapeLevel, intersectPatterns, parseSubject, wantedImports, subjectFilter, subjectOf, unescapeLevel, type NatsOptionsInput } from '@acgateway/plugin-nats';
+import { createUser } from '@nats-io/nkeys';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { makeTestCerts, natsOperatorSetup, natsServerPath, skipWithout, startNatsServer } from '../../../test-support/brokers.mjs';
 
 // Several gateways as one, against a real nats-server (-js) started here: export and import without
 // loops, retained values for a gateway that joins late (JetStream KV), @node commands, and a server
@@ -21,11 +25,25 @@ describe('subjects', () => {
     expect(parseSubject(subject)).toEqual({ node: 'track1', topic: 'acudp/a.b/ /x' });
     expect(subjectFilter('+/acudp/#')).toBe('acg.*.acudp.>');
   });
+
+  it('cuts local subscriptions down to what the imports allow, once each', () => {
+    expect(intersectPatterns('+/acudp/#', 'track1/#')).toBe('track1/acudp/#');
+    expect(intersectPatterns('+/acudp/#', '#')).toBe('+/acudp/#');
+    expect(intersectPatterns('+/acudp/#', 'track1/acudp/lap_completed')).toBe('track1/acudp/lap_completed');
+    expect(intersectPatterns('+/acudp/#', 'track1/rf2/#')).toBeUndefined();
+    expect(intersectPatterns('a/+/c', 'a/b/+')).toBe('a/b/c');
+    expect(intersectPatterns('a/b', 'a/b/c')).toBeUndefined();
+    // Nothing local wants imports: nothing to ask for; a local '#' wants all of them; covered ones go.
+    expect(wantedImports(['+/acudp/#'], ['acudp/#', 'core/status'])).toEqual(['acudp/acudp/#']);
+    expect(wantedImports(['+/acudp/#', '+/rf2/status'], ['#'])).toEqual(['+/acudp/#', '+/rf2/status']);
+    expect(wantedImports(['+/acudp/#'], ['track1/acudp/lap_completed', 'track1/#', '+/acudp/car_update'])).toEqual(['track1/acudp/#', '+/acudp/car_update']);
+    expect(wantedImports(['#'], ['a/#', 'a/#'])).toEqual(['a/#']);
+  });
 });
 
 type Server = Awaited<ReturnType<typeof startNatsServer>>;
 const servers: Server[] = [];
-const hosts: TestHost[] = [];
+const hosts: Array<{ stop(): Promise<void> }> = [];
 const conns: NatsConnection[] = [];
 afterEach(async () => {
   for (const h of hosts.splice(0)) await h.stop();
@@ -124,6 +142,49 @@ describe.skipIf(skipWithout(natsServerPath, 'nats-server'))('plugin-nats against
     expect(reply.data).toMatchObject({ echo: 'over ws' });
   });
 
+  it('asks NATS only for the imports a local subscriber wants, and delivers overlapping ones once', { timeout: 30_000 }, async () => {
+    const s = await startNatsServer();
+    servers.push(s);
+    const track = await gateway({ servers: s.url, node: 'track1', export: ['acudp/#'] });
+    await connected(track);
+    // A bare host (no test kit subscribing to everything): no client, no interest.
+    const viewer = new Host({ config: { plugins: [nats({ servers: s.url, node: 'viewer', import: ['+/acudp/#', 'track1/#'] })], server: { enabled: false } }, logger: pino({ level: 'silent' }) });
+    hosts.push(viewer);
+    await viewer.start();
+    const status = () => viewer.describe().find((p) => p.name === 'nats')!.sources[0]!.status as { state: string; imported: number; importing: string[] };
+    await until('the viewer connected', () => status().state === 'connected', 10_000);
+    expect(status().importing).toEqual([]);
+    track.host.bus.publish('acudp/car_update', { carId: 1 });
+    await sleep(300);
+    expect(status().imported).toBe(0);
+
+    // A client wants laps: only that is asked for, and only that arrives.
+    const laps: unknown[] = [];
+    const sub = viewer.bus.subscribe('track1/acudp/lap_completed', (m) => void laps.push(m.data), { policy: 'queue' });
+    await until('the interest reached NATS', () => status().importing.length === 1, 5000);
+    expect(status().importing).toEqual(['track1/acudp/lap_completed']);
+    await sleep(100);
+    track.host.bus.publish('acudp/lap_completed', { carId: 7 });
+    track.host.bus.publish('acudp/car_update', { carId: 2 });
+    await until('the lap', () => laps.length === 1, 5000);
+    await sleep(300);
+    expect(status().imported).toBe(1);
+
+    // A wider subscription covers it: one NATS subscription, each message once.
+    const everything: string[] = [];
+    const wide = viewer.bus.subscribe('#', (m) => void everything.push(m.topic), { policy: 'queue', retained: false });
+    await until('the wider interest', () => status().importing.join() === '+/acudp/#,track1/#', 5000);
+    await sleep(100);
+    track.host.bus.publish('acudp/lap_completed', { carId: 8 });
+    await until('the second lap', () => laps.length === 2, 5000);
+    await sleep(300);
+    expect(everything.filter((t) => t === 'track1/acudp/lap_completed')).toHaveLength(1);
+    expect(laps).toEqual([{ carId: 7 }, { carId: 8 }]);
+    wide.unsubscribe();
+    sub.unsubscribe();
+    await until('no interest left', () => status().importing.length === 0, 5000);
+  });
+
   it('logs in with a token or a user and password, refused without, and never logs the secret', { timeout: 30_000 }, async () => {
     const withToken = await startNatsServer({ args: ['--auth', 's3cret-token-1'] });
     servers.push(withToken);
@@ -159,6 +220,72 @@ describe.skipIf(skipWithout(natsServerPath, 'nats-server'))('plugin-nats against
     sub.resume();
     expect(got.map((d) => d.seq).sort((a, b) => a - b)).toEqual([1996, 1997, 1998, 1999]);
     sub.unsubscribe();
+  });
+
+  it('logs in with an NKey seed, refused with another key, and never logs the seed', { timeout: 30_000 }, async () => {
+    const tmp = await tempDir('acgw-nkey-');
+    try {
+      const user = createUser();
+      const stranger = createUser();
+      const seed = new TextDecoder().decode(user.getSeed());
+      const conf = path.join(tmp.dir, 'nkey.conf');
+      await writeFile(conf, `authorization { users = [ { nkey: ${user.getPublicKey()} } ] }\n`);
+      const s = await startNatsServer({ args: ['-c', conf] });
+      servers.push(s);
+      const refused = await gateway({ servers: s.url, node: 'nope', nkeySeed: new TextDecoder().decode(stranger.getSeed()) });
+      await until('the refusal', () => /authorization/i.test(link(refused).reason ?? ''), 10_000);
+      expect(link(refused).state).toBe('degraded');
+      const ok = await gateway({ servers: s.url, node: 'nk', nkeySeed: seed, export: ['a/#'] });
+      await connected(ok);
+      expect(JSON.stringify(ok.logs)).not.toContain(seed);
+      expect(JSON.stringify(await ok.dispatch('nats status'))).not.toContain(seed);
+    } finally {
+      await tmp.remove();
+    }
+  });
+
+  it('logs in with a .creds file (operator mode, JWT), refused with an unknown account, and never logs the seed', { timeout: 30_000 }, async () => {
+    const tmp = await tempDir('acgw-creds-');
+    try {
+      const op = await natsOperatorSetup(tmp.dir);
+      const s = await startNatsServer({ args: ['-c', op.conf] });
+      servers.push(s);
+      const foreign = await op.creds({ foreign: true });
+      const refused = await gateway({ servers: s.url, node: 'nope', credsFile: foreign.file });
+      await until('the refusal', () => /authorization/i.test(link(refused).reason ?? ''), 10_000);
+      const mine = await op.creds();
+      const ok = await gateway({ servers: s.url, node: 'jwt', credsFile: mine.file, export: ['a/#'] });
+      await connected(ok);
+      expect(JSON.stringify(ok.logs)).not.toContain(mine.seed);
+      expect(JSON.stringify(await ok.dispatch('nats status'))).not.toContain(mine.seed);
+    } finally {
+      await tmp.remove();
+    }
+  });
+
+  it('connects over TLS with a CA and a client certificate; without the certificate it is refused', { timeout: 30_000 }, async () => {
+    const tmp = await tempDir('acgw-nats-tls-');
+    try {
+      const c = await makeTestCerts(tmp.dir);
+      const s = await startNatsServer({ args: ['--tlscert', c.serverCert, '--tlskey', c.serverKey, '--tlscacert', c.ca, '--tlsverify'] });
+      servers.push(s);
+      const without = await gateway({ servers: s.url, node: 'nocert', tls: { ca: c.ca }, connectTimeoutMs: 1500 });
+      await until('the refusal', () => /not connected \(.+\)/.test(link(without).reason ?? ''), 10_000);
+      expect(link(without).state).toBe('degraded');
+      const ok = await gateway({ servers: s.url, node: 'withcert', tls: { ca: c.ca, cert: c.clientCert, key: c.clientKey }, export: ['a/#'] });
+      await connected(ok);
+      // And it carries data: a raw TLS subscriber with the same certificate sees the export.
+      const raw = await connect({ servers: s.url, tls: { caFile: c.ca, certFile: c.clientCert, keyFile: c.clientKey } });
+      conns.push(raw);
+      const seen: string[] = [];
+      raw.subscribe('acg.withcert.>', { callback: (_e, m) => void seen.push(m.subject) });
+      await raw.flush();
+      ok.host.bus.publish('a/b', 1);
+      await until('the export over TLS', () => seen.length === 1, 5000);
+      expect(seen).toEqual(['acg.withcert.a.b']);
+    } finally {
+      await tmp.remove();
+    }
   });
 
   it('starts with NATS away (degraded, local delivery unaffected), connects when it comes, and recovers from a restart', { timeout: 40_000 }, async () => {
