@@ -16,7 +16,7 @@ process.on('message', async (msg) => {
   } else if (msg.op === 'run') {
     let sent = 0;
     const end = performance.now() + msg.ms;
-    const payload = (car) => ({ car, lap: 12, speedKmh: 231.4, rpm: 11873, gear: 6, throttle: 0.98, brake: 0, x: 120.5, y: 3.2, z: -88.1, hr: nowUs() });
+    const payload = (car) => ({ car, lap: 12, speedKmh: 231.4, rpm: 11873, gear: 6, throttle: 0.98, brake: 0, x: 120.5, y: 3.2, z: -88.1, m: 1, hr: nowUs() });
     if (msg.hz === 0) {
       while (performance.now() < end) {
         for (let i = 0; i < 200; i++) host.bus.publish('bench/car', payload(sent++ % msg.cars), { key: String(sent % msg.cars) });
