@@ -7,6 +7,7 @@ const nowUs = () => {
   return t[0] * 1e6 + Math.floor(t[1] / 1e3);
 };
 let host;
+const payload0 = (car) => ({ car, lap: 12, speedKmh: 231.4, rpm: 11873, gear: 6, throttle: 0.98, brake: 0, x: 120.5, y: 3.2, z: -88.1, m: 1, hr: nowUs() });
 process.on('message', async (msg) => {
   if (msg.op === 'start') {
     host = new core.Host({ config: { server: { enabled: false }, log: { level: 'silent' }, plugins: [nats({ servers: msg.url, node: 'track', export: ['bench/#'], retained: { enabled: false }, commands: { enabled: false } })] } });
@@ -33,6 +34,24 @@ process.on('message', async (msg) => {
         }, 1000 / msg.hz / 2);
       });
     }
+    process.send({ op: 'done', sent });
+  } else if (msg.op === 'raw') {
+    // The transport alone: the same 60 Hz bursts with nats.js straight to nats-server, no gateway.
+    const { connect } = await import('@nats-io/transport-node');
+    const nc = await connect({ servers: msg.url });
+    const enc = new TextEncoder();
+    let sent = 0;
+    const start = performance.now();
+    let ticks = 0;
+    await new Promise((resolve) => {
+      const t = setInterval(() => {
+        const due = Math.floor(((performance.now() - start) * msg.hz) / 1000);
+        for (; ticks < due; ticks++) for (let c = 0; c < msg.cars; c++) { nc.publish('raw.bench.car', enc.encode(JSON.stringify(payload0(c)))); sent++; }
+        if (performance.now() - start >= msg.ms) { clearInterval(t); resolve(); }
+      }, 1000 / msg.hz / 2);
+    });
+    await nc.flush();
+    await nc.close();
     process.send({ op: 'done', sent });
   } else if (msg.op === 'stop') {
     await host?.stop();
