@@ -114,6 +114,7 @@ class Group {
     }
     return {
       received: this.received,
+      rssMb: process.memoryUsage().rss / 1048576,
       warm: this.warm,
       p50: this.quantile(0.5),
       p99: this.quantile(0.99),

@@ -34,7 +34,7 @@ process.on('message', async (msg) => {
         }, 1000 / msg.hz / 2);
       });
     }
-    process.send({ op: 'done', sent });
+    process.send({ op: 'done', sent, rssMb: process.memoryUsage().rss / 1048576 });
   } else if (msg.op === 'raw') {
     // The transport alone: the same 60 Hz bursts with nats.js straight to nats-server, no gateway.
     const { connect } = await import('@nats-io/transport-node');
@@ -52,7 +52,7 @@ process.on('message', async (msg) => {
     });
     await nc.flush();
     await nc.close();
-    process.send({ op: 'done', sent });
+    process.send({ op: 'done', sent, rssMb: process.memoryUsage().rss / 1048576 });
   } else if (msg.op === 'stop') {
     await host?.stop();
     process.exit(0);

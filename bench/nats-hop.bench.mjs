@@ -51,16 +51,17 @@ const sub = viewer.bus.subscribe(['track/bench/car', 'local/bench/car'], (m) => 
   lat.push(nowUs() - m.data.hr);
 }, { policy: 'queue', maxQueue: 1_000_000 });
 
+const viewerRss = () => process.memoryUsage().rss / 1048576;
 const pct = (p) => { const l = [...lat].sort((a, b) => a - b); return l.length ? l[Math.min(l.length - 1, Math.floor((p / 100) * l.length))] / 1000 : NaN; };
 
 async function hop(hz) {
   received = 0; lat = [];
   const cpu0 = process.cpuUsage();
-  const { sent } = await ask({ op: 'run', hz, cars: CARS, ms: MS }, 'done');
+  const { sent, rssMb } = await ask({ op: 'run', hz, cars: CARS, ms: MS }, 'done');
   const deadline = Date.now() + 5000;
   while (received < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const cpu = process.cpuUsage(cpu0);
-  return { sent, received, perS: (received / MS) * 1000, cpuUs: (cpu.user + cpu.system) / Math.max(1, received), p50: pct(50), p99: pct(99) };
+  return { sent, received, perS: (received / MS) * 1000, cpuUs: (cpu.user + cpu.system) / Math.max(1, received), p50: pct(50), p99: pct(99), rssMb: viewerRss(), trackRssMb: rssMb };
 }
 
 async function local(hz) {
@@ -77,7 +78,7 @@ async function local(hz) {
     }, 1000 / hz / 2);
   });
   const cpu = process.cpuUsage(cpu0);
-  return { sent, received, perS: (received / MS) * 1000, cpuUs: (cpu.user + cpu.system) / Math.max(1, received), p50: pct(50), p99: pct(99) };
+  return { sent, received, perS: (received / MS) * 1000, cpuUs: (cpu.user + cpu.system) / Math.max(1, received), p50: pct(50), p99: pct(99), rssMb: viewerRss() };
 }
 
 /** The transport alone (nats.js to nats-server to nats.js, the same processes, no gateway): what any hop costs. */
@@ -97,7 +98,7 @@ async function raw(hz) {
   await nc.close();
   l.sort((a, b) => a - b);
   const q = (p) => (l.length ? l[Math.min(l.length - 1, Math.floor((p / 100) * l.length))] / 1000 : NaN);
-  return { sent, received: got, perS: (got / MS) * 1000, cpuUs: (cpu.user + cpu.system) / Math.max(1, got), p50: q(50), p99: q(99) };
+  return { sent, received: got, perS: (got / MS) * 1000, cpuUs: (cpu.user + cpu.system) / Math.max(1, got), p50: q(50), p99: q(99), rssMb: viewerRss() };
 }
 
 await hop(60); // warm-up
@@ -129,21 +130,21 @@ async function toClients(kind) {
   const wall = performance.now() - t0;
   const rep = await askClients('report', { group });
   await askClients('close', { group });
-  return { sent: r.sent, delivered: rep.received, ratio: rep.received / (r.sent * N), cpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100, cpuUsPerMsg: (cpu.user + cpu.system) / Math.max(1, r.sent), p50: rep.p50, p99: rep.p99 };
+  return { rssMb: viewerRss(), clientsRssMb: rep.rssMb, sent: r.sent, delivered: rep.received, ratio: rep.received / (r.sent * N), cpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100, cpuUsPerMsg: (cpu.user + cpu.system) / Math.max(1, r.sent), p50: rep.p50, p99: rep.p99 };
 }
 await toClients('hop'); // warm-up
 const ws = { hop: await toClients('hop'), local: await toClients('local') };
 clientProc.kill();
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 console.log(`NATS bridge hop: ${CARS} cars, windows of ${MS} ms, a real nats-server on loopback; viewer = this process`);
-console.log('row                      sent  received   msg/s   viewer CPU µs/msg   p50 ms   p99 ms');
+console.log('row                      sent  received   msg/s   viewer CPU µs/msg   p50 ms   p99 ms   viewer RSS MB   track RSS MB');
 for (const [name, r] of [['hop, 60 Hz', rows.hop60], ['local, 60 Hz (baseline)', rows.local60], ['raw nats.js, 60 Hz', rows.raw60], ['hop, flat out', rows.hopFlat]]) {
-  console.log(`${name.padEnd(24)} ${String(r.sent).padStart(6)}  ${String(r.received).padStart(8)}  ${f(r.perS, 0).padStart(6)}  ${f(r.cpuUs, 1).padStart(18)}  ${f(r.p50).padStart(7)}  ${f(r.p99).padStart(7)}`);
+  console.log(`${name.padEnd(24)} ${String(r.sent).padStart(6)}  ${String(r.received).padStart(8)}  ${f(r.perS, 0).padStart(6)}  ${f(r.cpuUs, 1).padStart(18)}  ${f(r.p50).padStart(7)}  ${f(r.p99).padStart(7)}  ${f(r.rssMb, 0).padStart(14)}  ${f(r.trackRssMb, 0).padStart(13)}`);
 }
 console.log(`\nthe same 60 Hz stream to ${N} websocket clients of the viewer's gateway (clients in another process):`);
-console.log('row                      sent   delivered   ratio   viewer CPU %   CPU µs/msg   client p50 ms   client p99 ms');
+console.log('row                      sent   delivered   ratio   viewer CPU %   CPU µs/msg   client p50 ms   client p99 ms   viewer RSS MB   clients RSS MB');
 for (const [name, r] of [['hop, 60 Hz', ws.hop], ['local, 60 Hz (baseline)', ws.local]]) {
-  console.log(`${name.padEnd(24)} ${String(r.sent).padStart(5)}  ${String(r.delivered).padStart(10)}  ${f(r.ratio, 3).padStart(6)}  ${f(r.cpuPct, 1).padStart(12)}  ${f(r.cpuUsPerMsg, 0).padStart(11)}  ${f(r.p50).padStart(14)}  ${f(r.p99).padStart(14)}`);
+  console.log(`${name.padEnd(24)} ${String(r.sent).padStart(5)}  ${String(r.delivered).padStart(10)}  ${f(r.ratio, 3).padStart(6)}  ${f(r.cpuPct, 1).padStart(12)}  ${f(r.cpuUsPerMsg, 0).padStart(11)}  ${f(r.p50).padStart(14)}  ${f(r.p99).padStart(14)}  ${f(r.rssMb, 0).padStart(14)}  ${f(r.clientsRssMb, 0).padStart(15)}`);
 }
 const added = rows.hop60.p99 - rows.local60.p99;
 const addedWs = ws.hop.p99 - ws.local.p99;
