@@ -4,6 +4,7 @@ import { runStart } from './start.js';
 import { runPlugins } from './plugins.js';
 import { runExec } from './exec.js';
 import { runInit } from './init.js';
+import { runSchema } from './schema.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -59,12 +60,22 @@ function cli(io: Io, done: (code: number) => void): Argv {
     )
     .command(
       'init',
-      'write a starter acgateway.config.ts',
-      (y) => y.option('force', { type: 'boolean', describe: 'overwrite (the old one is kept as a backup)' }).option('dir', { type: 'string', describe: 'the folder (default: the working folder)' }),
-      async (a) => done(await runInit({ dir: a.dir ?? process.cwd(), force: a.force ?? false }, io)),
+      'write a starter acgateway.config.ts (or with --json acgateway.config.json and its schema)',
+      (y) =>
+        y
+          .option('force', { type: 'boolean', describe: 'overwrite (the old one is kept as a backup)' })
+          .option('dir', { type: 'string', describe: 'the folder (default: the working folder)' })
+          .option('json', { type: 'boolean', describe: 'a JSON config with "$schema", and acgateway.schema.json beside it' }),
+      async (a) => done(await runInit({ dir: a.dir ?? process.cwd(), force: a.force ?? false, json: a.json ?? false }, io)),
+    )
+    .command(
+      'schema',
+      'print the JSON Schema of the config: the core keys and every installed plugin\'s options',
+      (y) => y.option('dir', { type: 'string', describe: 'where the plugins are installed (default: the working folder)' }),
+      async (a) => done(await runSchema({ dir: a.dir ?? process.cwd() }, io)),
     )
     .completion('completion', 'print a bash or zsh completion script (source it from your shell profile)')
-    .demandCommand(1, 'a command is needed: start, plugins, exec, init or completion (acgateway --help)')
+    .demandCommand(1, 'a command is needed: start, plugins, exec, init, schema or completion (acgateway --help)')
     .recommendCommands()
     .strict()
     .epilogue(EPILOGUE)
@@ -85,8 +96,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   let code: number | undefined;
   try {
     const [first] = argv;
-    if (first && !first.startsWith('-') && !['start', 'plugins', 'exec', 'init', 'completion', 'help'].includes(first)) {
-      throw new UsageError(`unknown command "${first}": expected start, plugins, exec, init or completion (acgateway --help)`);
+    if (first && !first.startsWith('-') && !['start', 'plugins', 'exec', 'init', 'schema', 'completion', 'help'].includes(first)) {
+      throw new UsageError(`unknown command "${first}": expected start, plugins, exec, init, schema or completion (acgateway --help)`);
     }
     const args = first === 'help' ? ['-h', ...argv.slice(1)] : argv.map((a) => (a === '--help' ? '-h' : a));
     let printed = '';

@@ -28,6 +28,7 @@ export { coreServices, createServiceRef, type CommandsView, type ResolvedService
 export { definePlugin, isPluginFactory, isPluginInstance, type PluginApi, type PluginDefinition, type PluginFactory, type PluginInstance } from './plugin.js';
 export { defineConfig, type PluginEntry, type ResolvedConfig, type ServerConfig, type UserConfig } from './config/schema.js';
 export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.js';
+export { configJsonSchema, type SchemaPlugin } from './config/json-schema.js';
 export type { Dispatcher } from './dispatch.js';
 export { Host, type HostOptions, type HostState, type PluginDescription, type PluginState } from './host.js';
 export { DEFAULT_KEEP_BACKUPS, replaceWithBackup, writeFileAtomic, type AtomicWriteOptions } from './fs.js';

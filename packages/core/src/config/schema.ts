@@ -42,6 +42,8 @@ export const serverSchema = z
 
 export const hostSchema = z
   .object({
+    /** A JSON config's `$schema` (editors read it; the host ignores it). */
+    $schema: z.string().optional(),
     plugins: z.array(z.unknown()).default([]),
     server: serverSchema,
     log: z
