@@ -1,3 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { usage, type RegisteredCommand } from './commands/registry.js';
 import { createGatewayEndpoint } from './endpoints/gateway.js';
 import { sendJson } from './endpoints/http.js';
@@ -18,6 +22,34 @@ export interface CoreView {
 }
 
 export const CORE_PLUGIN = 'core';
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+/** A file as an HTTP route: read at each request (an edited page shows on reload), 404 naming it when absent. */
+function fileRoute(file: (() => string) | string) {
+  return async (_req: IncomingMessage, res: ServerResponse) => {
+    let name: string;
+    let body: Buffer;
+    try {
+      name = typeof file === 'string' ? file : file();
+      body = await readFile(name);
+    } catch (err) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      return void res.end(`not found: ${(err as Error).message}\n`);
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(name)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.end(body);
+  };
+}
+
+/** The browser build of @acgateway/client (its ESM dist), for `<script type="module">` pages. */
+const sdkFile = () => {
+  try {
+    return createRequire(import.meta.url).resolve('@acgateway/client');
+  } catch {
+    throw new Error('@acgateway/client is not installed beside @acgateway/core (or not built: npm run build)');
+  }
+};
 
 /**
  * The core's own endpoints (the gateway websocket, the live page, `/health`, `/metrics`) and the
@@ -83,6 +115,8 @@ export function corePlugin(host: CoreView): PluginInstance {
                 sendJson(res, h.status === 'ok' ? 200 : 503, h);
               },
             },
+            { path: '/sdk/client.js', handler: fileRoute(sdkFile) },
+            ...Object.entries(s.pages).map(([p, file]) => ({ path: p, handler: fileRoute(path.resolve(api.configDir, file)) })),
             {
               path: '/metrics',
               handler: async (_req, res) => {

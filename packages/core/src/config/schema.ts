@@ -34,6 +34,15 @@ export const serverSchema = z
     maxQueue: z.number().int().positive().default(1000),
     /** Serve the live web page at `/` (and its files at `/ui/`). */
     ui: z.boolean().default(true),
+    /**
+     * Files served on the gateway's port, URL path -> file (relative to the config's folder), e.g.
+     * `{ '/overlay': 'overlay.html' }`: a page served here is the gateway's own origin, so its
+     * scripts may open the gateway websocket (and import `/sdk/client.js`) without `allowedOrigins`.
+     */
+    pages: z
+      .record(z.string().regex(/^\/[\w.-]+(\/[\w.-]+)*$/, 'a path like /overlay or /dash/index.html'), z.string().min(1))
+      .refine((p) => !Object.keys(p).some((k) => ['/health', '/metrics'].includes(k) || k.startsWith('/ui/') || k.startsWith('/sdk/')), 'a page may not take /health, /metrics, /ui/ or /sdk/')
+      .default({}),
     /** How often `core/status` (plugins, endpoints, topic rates) is published, ms; 0 = never. */
     statusIntervalMs: z.number().int().min(0).default(1000),
   })
