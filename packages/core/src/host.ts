@@ -19,6 +19,7 @@ import { Metrics } from './metrics.js';
 import { applyPlugins, type LoadedPlugin, type PluginState } from './plugin-loader.js';
 import type { HostServices } from './plugin-api.js';
 import { StatusPublisher } from './status.js';
+import { TopicCatalog, type TopicViolation } from './topic-spec.js';
 import { systemClock, TOKENS, type Clock } from './tokens.js';
 import { CORE_VERSION } from './version.js';
 
@@ -61,6 +62,10 @@ export class Host implements Dispatcher {
   readonly clock: Clock;
   readonly container: DependencyContainer;
   readonly config: ResolvedConfig;
+  /** Every plugin's declared topics. */
+  readonly topics = new TopicCatalog();
+  /** Payloads that did not match their declaration (with `validateTopics`; the first 100). */
+  readonly topicViolations: TopicViolation[] = [];
   state: HostState = 'new';
   /** What went wrong in the last stop (empty when it was clean). */
   lastStopProblems: LifecycleProblem[] = [];
@@ -91,7 +96,10 @@ export class Host implements Dispatcher {
     this.statusPublisher = new StatusPublisher(this.bus, this.metrics, this.clock, () => this.health(), s.statusIntervalMs);
     this.bus.setHooks({
       filter: (m) => (this.hooks.publish.isUsed() ? this.hooks.publish.call(m) : m),
-      onPublish: (m) => this.metrics.countPublished(m),
+      onPublish: (m) => {
+        this.metrics.countPublished(m);
+        if (this.config.validateTopics) this.checkTopic(m);
+      },
       onDrop: (m) => this.metrics.countDropped(m),
       onConflate: (m) => this.metrics.countConflated(m),
       onHandlerError: (err, m) => this.logger.error({ err, topic: m.topic }, 'a bus subscriber threw'),
@@ -111,8 +119,19 @@ export class Host implements Dispatcher {
     const clash = listed.find((r) => r.instance.definition.name === CORE_PLUGIN);
     if (clash) throw new ConfigError(`two plugins are named "core" (the name "core" is reserved): rename the one from ${clash.origin}`);
     this.plugins = await applyPlugins(services, [builtIn, ...listed]);
+    for (const p of this.plugins) this.topics.add(p.name, p.definition.topics ?? []);
     this.checkStopTimes();
     this.state = 'initialized';
+  }
+
+  private checkTopic(m: Message): void {
+    const v = this.topics.check(m.topic, m.data, m.publisher);
+    if (!v) return;
+    this.metrics.badInput.labels(v.plugin, 'topic_payload').inc();
+    if (this.topicViolations.length < 100) {
+      this.topicViolations.push(v);
+      this.logger.error({ topic: v.topic, pattern: v.pattern, problems: v.problems }, `plugin "${v.plugin}" published a payload that does not match its declaration of ${v.pattern}`);
+    }
   }
 
   /** Plugins stop one after another: the host's stop must outlast all of them together. */

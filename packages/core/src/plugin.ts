@@ -9,6 +9,7 @@ import type { WsEndpoint, WsEndpointOptions } from './endpoints/ws.js';
 import type { SocketIoEndpoint, SocketIoEndpointOptions } from './endpoints/socketio.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './endpoints/http.js';
 import type { ResolvedServices, ServiceRef, ServiceRefs } from './services.js';
+import type { TopicSpec } from './topic-spec.js';
 
 /** Marks a plugin instance; a global symbol so a duplicated copy of core still recognises it. */
 export const PLUGIN_INSTANCE = Symbol.for('acgateway.PluginInstance');
@@ -33,6 +34,8 @@ export interface PluginDefinition<S extends AnySchema = AnySchema, D extends Ser
   deps?: D;
   /** How long each of its sources and endpoints may take to start (default: the host's `startTimeoutMs`, 30 s). */
   startTimeoutMs?: number;
+  /** The topics it publishes, as contracts (`defineTopic`): checked with `validateTopics`, read by docs and tools. */
+  topics?: readonly TopicSpec[];
   /** Services this plugin provides to later ones (each given with `api.provide(ref, value)` in `apply`). */
   provides?: readonly ServiceRef<unknown>[];
   /** Taps the host's hooks: add sources, endpoints and verbs. May be async. */

@@ -10,6 +10,7 @@ import { Recorder } from './record/recorder.js';
 import { loadReplay, Replayer } from './record/replay.js';
 import { optionsSchema, type AcudpOptions } from './options.js';
 import { acVerbs } from './verbs.js';
+import { acudpTopics } from './topics.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -33,6 +34,7 @@ export const acudp = definePlugin({
   description: 'Assetto Corsa dedicated server UDP plugin protocol: events, state, commands, record and replay',
   options: optionsSchema,
   deps,
+  topics: Object.values(acudpTopics),
   provides: [acudpClientRef],
   apply(api, options) {
     const plugin = new AcudpPlugin(api, options);

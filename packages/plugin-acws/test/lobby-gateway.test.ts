@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { until } from '@acgateway/core/testing';
+import { sleep, until } from '@acgateway/core/testing';
 import { isError, startRig, type Rig } from './helpers.js';
 // `acgateway exec` itself, run in-process against the test host's gateway.
 import { main as cli } from '../../cli/src/main.js';
@@ -85,7 +85,9 @@ describe('lobby', () => {
     const c = await rig.line();
     await c.cmd('server start', (m) => m.data?.msg === 'AC Server started' || isError(m));
     await rig.t.waitFor('acws/lobby', (m: any) => m.data.connected === false && m.data.url_ping !== null);
-    await until('a request to the lobby', () => lobby.requests.length > before);
+    // The register, then the ping that follows it: wait for both before reading them.
+    await until('the register and its ping', () => lobby.requests.length >= before + 2);
+    await sleep(100); // and no third one
     expect(lobby.requests.slice(before).map((u) => u.pathname)).toEqual(['/lobby.ashx/register', '/lobby.ashx/ping']);
     await until('acws/lobby connected again', () => (rig!.t.published('acws/lobby').at(-1)?.data as any)?.connected === true);
     expect(lobby.requests[before]!.searchParams.get('port')).toBe(String(rig.sandbox.ports.game));

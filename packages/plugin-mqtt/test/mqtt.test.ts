@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
@@ -19,10 +20,12 @@ const brokers: Broker[] = [];
 const clients: MqttClient[] = [];
 const children: ChildProcess[] = [];
 let t: TestHost | undefined;
+const cleanups: Array<() => void> = [];
 
 afterEach(async () => {
   await t?.stop();
   t = undefined;
+  for (const c of cleanups.splice(0)) c();
   for (const c of clients.splice(0)) await c.endAsync(true).catch(() => {});
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   for (const b of brokers.splice(0)) await b.remove();
@@ -158,8 +161,26 @@ describe.skipIf(skipWithout(mosquittoPath, 'mosquitto'))('plugin-mqtt against mo
   });
 
   it('starts with the broker away (degraded, local delivery unaffected), connects when it comes, keeps a bounded queue, and recovers from a restart', { timeout: 30_000 }, async () => {
+    // The gateway dials a gate in front of the broker that refuses it until the observer is
+    // subscribed: the queued messages cannot go out before someone listens.
     const port = await freePort();
-    const h = await gateway({ url: `mqtt://127.0.0.1:${port}`, export: ['ev/#'], import: ['in/#'], maxBufferedMessages: 10 });
+    let open = false;
+    const sockets = new Set<net.Socket>();
+    const gate = net.createServer((c) => {
+      if (!open) return void c.destroy();
+      sockets.add(c);
+      const up = net.connect(port, '127.0.0.1');
+      c.pipe(up).pipe(c);
+      up.on('error', () => c.destroy());
+      c.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => gate.listen(0, '127.0.0.1', r));
+    cleanups.push(() => {
+      gate.close();
+      for (const c of sockets) c.destroy();
+    });
+    const gatePort = (gate.address() as net.AddressInfo).port;
+    const h = await gateway({ url: `mqtt://127.0.0.1:${gatePort}`, export: ['ev/#'], import: ['in/#'], maxBufferedMessages: 10, reconnectMs: 200 });
     expect(linkState(h).state).toBe('degraded');
     expect(linkState(h).reason).toMatch(/cannot reach the broker/);
     expect((await (await fetch(h.urls.health)).json()).status).toBe('degraded');
@@ -168,6 +189,7 @@ describe.skipIf(skipWithout(mosquittoPath, 'mosquitto'))('plugin-mqtt against mo
     expect(linkState(h).dropped).toBe(40);
     const b = await broker({ port });
     const o = await observer(b.url, ['acgateway/track1/ev/#']);
+    open = true;
     await connected(h);
     await until('the queued ten', () => o.got.length === 10);
     expect(o.got.map((r) => JSON.parse(r.text).i)).toEqual([40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);

@@ -60,6 +60,8 @@ export const hostSchema = z
       .strict()
       .prefault({}),
     shutdownTimeoutMs: z.number().int().positive().default(10_000),
+    /** Check every published payload against its plugin's topic declarations (logged and counted; the test kit fails on them). */
+    validateTopics: z.boolean().default(false),
     /** How long one source or endpoint may take to start (a plugin may set its own `startTimeoutMs`). */
     startTimeoutMs: z.number().int().positive().default(30_000),
   })

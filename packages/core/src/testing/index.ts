@@ -19,6 +19,8 @@ export interface TestHostOptions {
   /** Folder package names resolve from. */
   configDir?: string;
   /** Print logs to stderr as well (debugging a test). */
+  /** By default the test host checks every payload against its topic's declaration (`validateTopics`) and `stop()` throws listing the ones that did not match; true only records them in `host.topicViolations`. */
+  allowTopicViolations?: boolean;
   printLogs?: boolean;
   /** The host's clock (message timestamps, `api.clock`). */
   clock?: Clock;
@@ -73,7 +75,7 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
   const cfg = options.config ?? {};
   const logger = pino({ level: cfg.log?.level ?? 'debug', base: undefined }, sink);
   const host = new Host({
-    config: { ...cfg, server: { port: 0, ...cfg.server }, plugins: options.plugins ?? [] },
+    config: { validateTopics: true, ...cfg, server: { port: 0, ...cfg.server }, plugins: options.plugins ?? [] },
     configDir: options.configDir,
     clock: options.clock,
     logger,
@@ -122,7 +124,14 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     },
     dispatch: (line, caller) => host.dispatch(line, { endpoint: 'test', role: 'admin', ...caller }),
     urls: { gateway: gw, page: `${httpBase}/`, health: `${httpBase}/health`, metrics: `${httpBase}/metrics`, endpoints: urls },
-    stop: () => host.stop(),
+    stop: async () => {
+      await host.stop();
+      // A payload that drifted from its declared topic fails the test that published it.
+      const v = host.topicViolations;
+      if (v.length && !options.allowTopicViolations) {
+        throw new Error(`${v.length} payload(s) did not match their topic declarations: ${v.slice(0, 5).map((x) => `${x.topic} (plugin "${x.plugin}", ${x.pattern}): ${x.problems}`).join(' | ')}`);
+      }
+    },
   };
 }
 
