@@ -5,6 +5,7 @@ import { runPlugins } from './plugins.js';
 import { runExec } from './exec.js';
 import { runInit } from './init.js';
 import { runSchema } from './schema.js';
+import { runAsyncApi } from './asyncapi.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -74,8 +75,14 @@ function cli(io: Io, done: (code: number) => void): Argv {
       (y) => y.option('dir', { type: 'string', describe: 'where the plugins are installed (default: the working folder)' }),
       async (a) => done(await runSchema({ dir: a.dir ?? process.cwd() }, io)),
     )
+    .command(
+      'asyncapi',
+      'print the AsyncAPI 3.0 description of the gateway websocket, with the topics the config\'s plugins declare',
+      (y) => y.option('config', configOption),
+      async (a) => done(await runAsyncApi({ configPath: a.config }, io)),
+    )
     .completion('completion', 'print a bash or zsh completion script (source it from your shell profile)')
-    .demandCommand(1, 'a command is needed: start, plugins, exec, init, schema or completion (acgateway --help)')
+    .demandCommand(1, 'a command is needed: start, plugins, exec, init, schema, asyncapi or completion (acgateway --help)')
     .recommendCommands()
     .strict()
     .epilogue(EPILOGUE)
@@ -96,8 +103,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   let code: number | undefined;
   try {
     const [first] = argv;
-    if (first && !first.startsWith('-') && !['start', 'plugins', 'exec', 'init', 'schema', 'completion', 'help'].includes(first)) {
-      throw new UsageError(`unknown command "${first}": expected start, plugins, exec, init, schema or completion (acgateway --help)`);
+    if (first && !first.startsWith('-') && !['start', 'plugins', 'exec', 'init', 'schema', 'asyncapi', 'completion', 'help'].includes(first)) {
+      throw new UsageError(`unknown command "${first}": expected start, plugins, exec, init, schema, asyncapi or completion (acgateway --help)`);
     }
     const args = first === 'help' ? ['-h', ...argv.slice(1)] : argv.map((a) => (a === '--help' ? '-h' : a));
     let printed = '';

@@ -30,6 +30,7 @@ export { definePlugin, isPluginFactory, isPluginInstance, type PluginApi, type P
 export { defineConfig, type PluginEntry, type ResolvedConfig, type ServerConfig, type UserConfig } from './config/schema.js';
 export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.js';
 export { configJsonSchema, type SchemaPlugin } from './config/json-schema.js';
+export { asyncApiDocument } from './asyncapi.js';
 export type { Dispatcher } from './dispatch.js';
 export { Host, type HostOptions, type HostState, type PluginDescription, type PluginState } from './host.js';
 export { DEFAULT_KEEP_BACKUPS, replaceWithBackup, writeFileAtomic, type AtomicWriteOptions } from './fs.js';
