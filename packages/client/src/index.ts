@@ -120,7 +120,18 @@ export function topicMatcher(pattern: string): (topic: string) => boolean {
 
 const OPEN = 1;
 
-export class Gateway {
+/**
+ * Topic -> payload type, for typed subscriptions: `connect<AcudpTopics>(url)` (from
+ * `@acgateway/plugin-acudp`, or any plugin's `TopicMap<typeof itsTopics>`); merge several with `&`.
+ * Patterns that are not in the map (wildcards, other plugins) still work, with `unknown` data.
+ */
+export type TopicTypes = object;
+
+/** A topic of M, or any other pattern (typed `unknown`). */
+type TopicOf<M> = (keyof M & string) | (string & {});
+type DataOf<M, K> = K extends keyof M ? M[K] : unknown;
+
+export class Gateway<M extends TopicTypes = Record<string, unknown>> {
   /** The role the gateway gave this connection (after the first welcome). */
   role: Welcome['role'] | undefined;
   private ws: WebSocketLike | undefined;
@@ -175,8 +186,8 @@ export class Gateway {
   }
 
   /** Calls `handler` for every message on the patterns (retained ones first); returns the unsubscribe. Kept across reconnects. */
-  subscribe<T = unknown>(patterns: string | readonly string[], handler: (m: Message<T>) => void, options: { policy?: Policy } = {}): Unsubscribe {
-    const list = typeof patterns === 'string' ? [patterns] : [...patterns];
+  subscribe<K extends TopicOf<M>>(patterns: K | readonly K[], handler: (m: Message<DataOf<M, K>>) => void, options: { policy?: Policy } = {}): Unsubscribe {
+    const list: string[] = typeof patterns === 'string' ? [patterns] : [...(patterns as readonly string[])];
     let acked!: () => void;
     const ready = new Promise<void>((r) => (acked = r));
     const sub: Sub = { patterns: list, acked, match: list.map(topicMatcher), policy: options.policy ?? 'latest', handler: handler as (m: Message) => void };
@@ -192,15 +203,16 @@ export class Gateway {
   }
 
   /** The messages on the patterns as an async iterator (`for await`); `close()` or `break` ends it. */
-  stream<T = unknown>(patterns: string | readonly string[], options: StreamOptions = {}): MessageStream<T> {
+  stream<K extends TopicOf<M>>(patterns: K | readonly K[], options: StreamOptions = {}): MessageStream<DataOf<M, K>> {
+    type T = DataOf<M, K>;
     const max = options.max ?? 1000;
     const queue: Message<T>[] = [];
     let wake: ((r: IteratorResult<Message<T>>) => void) | undefined;
     let dropped = 0;
     let done = false;
-    const unsubscribe = this.subscribe<T>(
+    const unsubscribe = this.subscribe<K>(
       patterns,
-      (m) => {
+      (m: Message<T>) => {
         if (wake) {
           const w = wake;
           wake = undefined;
@@ -375,6 +387,6 @@ export class Gateway {
 }
 
 /** Opens a connection to a gateway websocket (`ws://127.0.0.1:8090/`). */
-export function connect(url: string, options: ConnectOptions = {}): Gateway {
-  return new Gateway(url, options);
+export function connect<M extends TopicTypes = Record<string, unknown>>(url: string, options: ConnectOptions = {}): Gateway<M> {
+  return new Gateway<M>(url, options);
 }

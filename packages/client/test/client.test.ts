@@ -1,4 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { API_VERSION, definePlugin } from '@acgateway/core';
 import { createTestHost, freePort, until, type TestHost } from '@acgateway/core/testing';
@@ -48,7 +53,7 @@ describe('@acgateway/client against a host', () => {
     t.host.bus.publish('demo/state', { n: 1 }, { retain: true });
     const gw = client(t.urls.gateway);
     const got: Message[] = [];
-    gw.subscribe<{ n: number }>('demo/#', (m) => void got.push(m));
+    gw.subscribe('demo/#', (m) => void got.push(m));
     await gw.ready();
     expect(gw.role).toBe('admin');
     await until('the retained value', () => got.length === 1);
@@ -121,8 +126,9 @@ describe('@acgateway/client against a host', () => {
 
   it('streams with for await; break ends the subscription at the gateway', async () => {
     const t = await host(await freePort());
-    const gw = client(t.urls.gateway);
-    const stream = gw.stream<{ i: number }>('demo/n', { policy: 'queue' });
+    const gw = connect<{ 'demo/n': { i: number } }>(t.urls.gateway);
+    clients.push(gw as unknown as Gateway);
+    const stream = gw.stream('demo/n', { policy: 'queue' });
     await stream.ready;
     expect(t.host.bus.patterns()).toContain('demo/n');
     for (let i = 0; i < 3; i++) t.host.bus.publish('demo/n', { i });
@@ -140,5 +146,20 @@ describe('@acgateway/client against a host', () => {
     const gw = client(`ws://127.0.0.1:${await freePort()}/`, { commandTimeoutMs: 600, WebSocket: WebSocket as unknown as WebSocketConstructor });
     const err = await gw.command('help').catch((e) => e);
     expect(err.code).toBe('TIMEOUT');
+  });
+});
+
+describe('typed by the topic declarations', () => {
+  const fixtures = path.resolve(fileURLToPath(import.meta.url), '../fixtures');
+  const root = path.resolve(fixtures, '../../../..');
+  const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+  const built = existsSync(path.join(root, 'packages/client/dist/index.d.ts')) && existsSync(path.join(root, 'packages/plugin-acudp/dist/index.d.ts'));
+  it.skipIf(!built)('a subscription to a declared topic has its payload type; a wrong field does not compile (tsc on fixtures)', { timeout: 60_000 }, async () => {
+    const run = (file: string) =>
+      promisify(execFile)(process.execPath, [tsc, '--ignoreConfig', '--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--lib', 'ES2023,DOM', '--skipLibCheck', path.join(fixtures, file)], { cwd: fixtures }).then(() => '', (e: { stdout: string }) => e.stdout);
+    expect(await run('typed.ts')).toBe('');
+    const errors = await run('wrong.ts');
+    expect(errors).toMatch(/wrong\.ts\(6,\d+\): error TS2551: Property 'lapTime' does not exist on type .*Did you mean 'lapTimeMs'\?/);
+    expect(errors).toMatch(/wrong\.ts\(7,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/);
   });
 });

@@ -7,8 +7,8 @@ import { compilePattern, validatePattern, type TopicMatcher } from './topics.js'
  * theirs in `definePlugin({ topics })`; the host can check every payload against them
  * (`validateTopics`, on in the test kit), and tools (docs, the client SDK's types, AsyncAPI) read them.
  */
-export interface TopicSpec<S extends z.ZodType = z.ZodType> {
-  readonly pattern: string;
+export interface TopicSpec<S extends z.ZodType = z.ZodType, P extends string = string> {
+  readonly pattern: P;
   readonly schema: S;
   readonly retained: boolean;
   /** How often, in words: "per completed lap", "5 Hz", "once at start". */
@@ -19,7 +19,13 @@ export interface TopicSpec<S extends z.ZodType = z.ZodType> {
 /** The payload type of a declared topic: `TopicData<typeof lapCompleted>`. */
 export type TopicData<T> = T extends TopicSpec<infer S> ? z.output<S> : never;
 
-export function defineTopic<S extends z.ZodType>(pattern: string, schema: S, meta: { description: string; retained?: boolean; rate?: string }): TopicSpec<S> {
+/**
+ * Declared topics as a map from pattern to payload type, for a typed client:
+ * `connect<TopicMap<typeof acudpTopics>>(url).subscribe('acudp/lap_completed', (m) => m.data.lapTimeMs)`.
+ */
+export type TopicMap<T extends Record<string, TopicSpec<z.ZodType, string>>> = { [K in keyof T as T[K]['pattern']]: TopicData<T[K]> };
+
+export function defineTopic<S extends z.ZodType, P extends string>(pattern: P, schema: S, meta: { description: string; retained?: boolean; rate?: string }): TopicSpec<S, P> {
   const bad = validatePattern(pattern);
   if (bad) throw new TypeError(`defineTopic("${pattern}"): ${bad}`);
   return Object.freeze({ pattern, schema, retained: meta.retained ?? false, rate: meta.rate, description: meta.description });

@@ -1,4 +1,4 @@
-import { defineTopic, z } from '@acgateway/core';
+import { defineTopic, z, type TopicMap } from '@acgateway/core';
 import type { CarState, LeaderboardState, SessionState } from './client/state.js';
 import type * as W from './wire/types.js';
 
@@ -83,6 +83,9 @@ export const acudpTopics = {
     { retained: true, description: 'progress of a replay', rate: 'while replaying' },
   ),
 };
+
+/** acudp's topics by name and payload type, for a typed client: `connect<AcudpTopics>(url)`. */
+export type AcudpTopics = TopicMap<typeof acudpTopics>;
 
 // Compile-time: the schemas describe exactly what the decoder and the state produce.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
