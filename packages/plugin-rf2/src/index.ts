@@ -2,6 +2,7 @@ import { rf2 } from './plugin.js';
 
 export default rf2;
 export { rf2, rf2SourceRef } from './plugin.js';
+export { rf2Topics, type Rf2Topics } from './topics.js';
 export { rf2Options, type Rf2Options } from './options.js';
 export * from './wire/layout.js';
 export { decodeCp1252, encodeCp1252 } from './wire/cp1252.js';

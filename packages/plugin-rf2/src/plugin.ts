@@ -6,6 +6,7 @@ import { createOpener } from './readers/index.js';
 import { Rf2Source } from './source.js';
 import { rf2Options } from './options.js';
 import { rf2Verbs } from './verbs.js';
+import { rf2Topics } from './topics.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -22,6 +23,7 @@ export const rf2 = definePlugin({
   version,
   description: 'rFactor 2 shared memory: telemetry and scoring topics, and the rF2 JSON websocket feed',
   deps,
+  topics: Object.values(rf2Topics),
   provides: [rf2SourceRef],
   options: rf2Options,
   apply(api, options) {
