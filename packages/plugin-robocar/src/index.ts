@@ -1,7 +1,7 @@
 export { robocar, robocar as default } from './plugin.js';
 export { robocarOptions, cameraOptions, type RobocarOptions, type RobocarOptionsInput, type CameraOptions } from './options.js';
 export * from './wire/events.js';
-export { TOPICS, type FrameMessage } from './topics.js';
+export { robocarTopics, TOPICS, type FrameMessage, type RobocarTopics } from './topics.js';
 export { readJpegInfo, JpegError, type JpegInfo } from './wire/jpeg/info.js';
 export { JpegSplitter, type JpegSplitterOptions } from './wire/jpeg/splitter.js';
 export { TileJpegEncoder } from './wire/jpeg/tiles.js';

@@ -6,7 +6,7 @@ import { robocarOptions } from './options.js';
 import { createRobocarStream } from './stream/endpoint.js';
 import { originsFromRetiredCors } from './stream/cors.js';
 import { robocarStatusVerb } from './verbs.js';
-import { TOPICS } from './topics.js';
+import { robocarTopics, TOPICS } from './topics.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -25,6 +25,7 @@ export const robocar = definePlugin({
   description: 'Camera stream over socket.io, wire-compatible with the robocar sensor stream',
   options: robocarOptions,
   deps,
+  topics: Object.values(robocarTopics),
   apply(api, options) {
     let feed: CameraFeed | undefined;
     if (options.camera) {

@@ -1,4 +1,6 @@
-/** Bus topics of this plugin and their payloads (plain JSON, documented in the README). */
+/** Bus topics of this plugin and their payloads (plain JSON, documented in the README), declared as contracts below. */
+import { defineTopic, z, type TopicMap } from '@acgateway/core';
+import type { PeriodicStatus } from './wire/events.js';
 
 export const TOPICS = {
   /** Every camera frame, retained (cleared when the camera goes away). Subscribe with the `latest` policy. */
@@ -21,3 +23,19 @@ export interface FrameMessage {
   /** Size of the JPEG file, bytes. */
   bytes: number;
 }
+
+const frame = z.object({ timestamp: z.number(), seq: z.number().int(), width: z.number().int(), height: z.number().int(), format: z.literal('jpeg'), frame: z.string(), bytes: z.number().int() });
+const status = z.object({ timestamp: z.number(), camera_connected: z.boolean(), clients_connected: z.number().int() });
+
+export const robocarTopics = {
+  frame: defineTopic(TOPICS.frame, frame, { retained: true, description: 'the newest camera frame (JPEG, base64); subscribe with the latest policy', rate: 'the camera\'s frame rate' }),
+  status: defineTopic(TOPICS.status, status, { retained: true, description: 'the periodic status, as the socket.io status event', rate: 'every stream tick' }),
+};
+
+/** robocar's topics by name and payload type, for a typed client. */
+export type RobocarTopics = TopicMap<typeof robocarTopics>;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const check = <T extends true>() => undefined as unknown as T;
+check<Same<z.output<typeof frame>, FrameMessage>>();
+check<Same<z.output<typeof status>, PeriodicStatus>>();
