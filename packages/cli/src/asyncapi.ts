@@ -1,4 +1,4 @@
-import { asyncApiDocument } from '@acgateway/core';
+import { asyncApiDocument } from './asyncapi-document.js';
 import { loadHost } from './start.js';
 
 /** `acgateway asyncapi`: the AsyncAPI 3.0 description of the gateway websocket of this config (its plugins' declared topics). */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { configJsonSchema, writeFileAtomic } from '@acgateway/core';
+import { writeFileAtomic } from '@acgateway/core';
+import { configJsonSchema } from './config-schema.js';
 import { installedPlugins } from './schema.js';
 
 export const STARTER_CONFIG = `import { defineConfig } from '@acgateway/core';

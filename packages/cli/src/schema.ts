@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { configJsonSchema, errorMessage, isPluginFactory, type SchemaPlugin } from '@acgateway/core';
+import { errorMessage, isPluginFactory } from '@acgateway/core';
+import { configJsonSchema, type SchemaPlugin } from './config-schema.js';
 
 /** Package names under the node_modules folders from `dir` upwards (the nearest copy of each). */
 function installedPackages(dir: string): Map<string, string> {

@@ -1,6 +1,4 @@
-import { z } from 'zod';
-import type { TopicSpec } from './topic-spec.js';
-import { API_VERSION, CORE_VERSION } from './version.js';
+import { API_VERSION, CORE_VERSION, z, type TopicSpec } from '@acgateway/core';
 
 type Json = Record<string, unknown>;
 

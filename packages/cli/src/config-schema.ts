@@ -1,6 +1,4 @@
-import { z } from 'zod';
-import type { PluginDefinition } from '../plugin.js';
-import { hostSchema } from './schema.js';
+import { hostSchema, z, type PluginDefinition } from '@acgateway/core';
 
 /** A plugin as the config schema lists it: the package name a JSON config names it by, and its definition. */
 export interface SchemaPlugin {
