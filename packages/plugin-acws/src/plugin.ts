@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { API_VERSION, ConfigError, coreServices, createServiceRef, definePlugin, isLoopback, RateLimitedLog, retiredRequireToken, type PluginApi } from '@acgateway/core';
+import { acwsTopics } from './topics.js';
 import { acwsCommands } from './verbs.js';
 import { AcwsEvents } from './events.js';
 import { GameServer } from './game-server.js';
@@ -72,6 +73,7 @@ export const acws = definePlugin({
   description: 'Assetto Corsa server control: process, config files, grid, lobby, tracker, line-command websocket',
   options: optionsSchema,
   deps,
+  topics: Object.values(acwsTopics),
   provides: [acwsServerRef],
   apply(api, options) {
     const root = path.resolve(api.configDir, options.root);
