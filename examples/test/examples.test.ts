@@ -109,5 +109,21 @@ describe('examples start with fakes in place of real servers', () => {
     const verbs = t.host.commands.list().filter((c) => c.plugin !== 'core' && c.plugin !== 'demo');
     expect(verbs.length).toBeGreaterThan(30);
     for (const v of verbs) expect(commandsDoc, `docs/commands.md lacks "${v.verb}" (${v.plugin})`).toContain(v.verb);
+    // /health: every point in time is ms since the epoch (a key ending in "At" or "since"); durations name their unit.
+    const health = await (await fetch(t.urls.health)).json();
+    const times: Array<[string, unknown]> = [];
+    const walk = (o: unknown, at: string): void => {
+      if (!o || typeof o !== 'object') return;
+      for (const [k, v] of Object.entries(o)) {
+        if (/(At|^since)$/.test(k)) times.push([`${at}.${k}`, v]);
+        walk(v, `${at}.${k}`);
+      }
+    };
+    walk(health, 'health');
+    expect(times.map(([k]) => k)).toEqual(expect.arrayContaining([expect.stringMatching(/lastEventAt$/), expect.stringMatching(/lastFrameAt$/)]));
+    for (const [key, v] of times) {
+      if (v === null || v === undefined) continue;
+      expect(typeof v === 'number' && Number.isInteger(v) && v > 1e12 && v < 1e14, `${key} = ${JSON.stringify(v)}: ms since the epoch`).toBe(true);
+    }
   });
 });

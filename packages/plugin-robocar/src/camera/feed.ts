@@ -130,7 +130,7 @@ export class CameraFeed implements CameraSink {
       frames: this.frames,
       corruptFrames: this.corrupt,
       ...(this.size ?? {}),
-      ...(this.lastFrameAt !== undefined ? { lastFrameAt: toSeconds(this.lastFrameAt) } : {}),
+      ...(this.lastFrameAt !== undefined ? { lastFrameAt: this.lastFrameAt } : {}),
       ...this.source.details?.(),
     };
   }
