@@ -117,7 +117,8 @@ export const demoFakes = definePlugin({
     }
 
     if (o.raceControl.enabled) {
-      const rc = new FakeRaceControlServer({ port: o.raceControl.port });
+      // A newer Server Manager: snapshots carry Tyres, IsInPits, NumPits, NumLongPits, DRSActive, BlueFlag.
+      const rc = new FakeRaceControlServer({ port: o.raceControl.port, race: { v2: true } });
       api.addSource({
         name: 'fake-race-control',
         start: async () => {

@@ -104,6 +104,11 @@ describe('examples start with fakes in place of real servers', () => {
     for (const topic of ['acudp/car_update', 'rf2/telemetry', 'emperor/demo/state', 'robocar/frame', 'acws/#']) {
       await t.waitFor(topic, undefined, 15_000);
     }
+    // The demo's race control is a newer Server Manager: its drivers carry tyres, pit and flag state.
+    const drivers = await t.waitFor<{ connected: Array<Record<string, unknown>> }>('emperor/demo/drivers', (m) => m.data.connected.length > 0, 15_000);
+    for (const d of drivers.data.connected) {
+      expect(d, `driver ${String(d.name)}`).toMatchObject({ tyres: expect.any(String), inPits: expect.any(Boolean), numPits: expect.any(Number), numLongPits: expect.any(Number), drsActive: expect.any(Boolean), blueFlag: expect.any(Boolean) });
+    }
     // every verb the first-party plugins register is documented
     const commandsDoc = readFileSync(path.join(examples, '..', 'docs', 'commands.md'), 'utf8');
     const verbs = t.host.commands.list().filter((c) => c.plugin !== 'core' && c.plugin !== 'demo');

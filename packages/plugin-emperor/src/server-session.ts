@@ -197,7 +197,7 @@ export class ServerSession {
 
   private publishDrivers(): void {
     this.deps.publish(`${this.topic}/drivers`, this.drivers());
-    if (this.team) this.deps.publish(`${this.topic}/team`, this.teamDrivers());
+    if (this.team) this.deps.publish(`${this.topic}/team`, this.teamDrivers(), { retain: true });
   }
 
   private publishState(): void {

@@ -83,6 +83,8 @@ describe('live mode (for the demo)', () => {
     expect(drivers.connected.length).toBeGreaterThanOrEqual(5);
     expect(drivers.connected.every((d) => d.guid && d.carModel)).toBe(true);
     expect(latest<{ connected: unknown[] }>(t, 'emperor/demo/team')!.connected.length).toBeGreaterThanOrEqual(1);
+    // The team view is retained: a client that subscribes mid-session has it at once.
+    expect(t.host.bus.last('emperor/demo/team')?.retain).toBe(true);
     // Every frame generated decodes cleanly.
     expect(await badInput(t)).toBe(0);
     expect(decodeFrame(JSON.stringify({ EventType: 200, Message: fake.race.snapshot() }))).toMatchObject({ ok: true, problems: [] });
