@@ -8,6 +8,8 @@ import {
   encodeError,
   LogonError,
   lobbyEvent,
+  failedToParseMessage,
+  originalSessionError,
   notLoggedOnMessage,
   parseClientLine,
   parseLogon,
@@ -221,7 +223,7 @@ class LineConnection {
         return this.error(unrecognisedMessage(line.raw));
       case 'command':
         if (!this.loggedOn) {
-          return this.error(`${notLoggedOnMessage(o.minProtocol)} (send logon: {"username": "...", "protocol": "${o.minProtocol}"} first)`);
+          return this.error(notLoggedOnMessage(o.minProtocol));
         }
         if (this.pending >= o.maxPending) {
           this.deps.badInput('too-many-pending', `acws client ${this.info.id} has ${this.pending} commands waiting`);
@@ -249,6 +251,17 @@ class LineConnection {
     } catch (err) {
       const e = err instanceof CommandError ? err : new CommandError('COMMAND_FAILED', errorMessage(err));
       if (e.code === 'UNKNOWN_VERB' || e.code === 'BAD_ARGS' || e.code === 'BAD_LINE') this.deps.badInput('bad-command', `acws client ${this.info.id}: ${e.message}`);
+      if (e.code === 'UNKNOWN_VERB' && !this.deps.options.strict) {
+        // As the original: an unknown sub-command of grid, lobby or tracker gets no reply at all,
+        // one of server gets "Failed to parse [<words>]". (strict: true answers our error instead.)
+        const [first, ...rest] = line.trim().split(/\s+/);
+        if (first === 'grid' || first === 'lobby' || first === 'tracker') return;
+        if (first === 'server') return this.error(failedToParseMessage(rest));
+      }
+      if (e.code === 'BAD_ARGS' && !this.deps.options.strict) {
+        const original = originalSessionError(line);
+        if (original) return this.error(original);
+      }
       this.error(e.message);
     }
   }

@@ -43,6 +43,7 @@ export const optionsSchema = z
         requireLogon: z.boolean().default(true).describe('Commands before a `logon:` line are refused, as in the original'),
         minProtocol: z.string().regex(/^\d+(\.\d+)*$/).default('0.1').describe('Oldest client protocol version accepted at logon'),
         maxLineLength: z.number().int().positive().default(1024).describe('Longest command line, characters'),
+        strict: z.boolean().default(false).describe('Answer unknown sub-commands with an error; false answers as the original: no reply for grid, lobby and tracker, "Failed to parse [...]" for server'),
         maxPayload: z.number().int().positive().default(64 * 1024).describe('Largest websocket frame, bytes (bigger closes the connection)'),
         maxPending: z.number().int().positive().default(16).describe('Commands of one connection waiting for their reply'),
       })

@@ -22,7 +22,8 @@ describe('line protocol endpoint', () => {
     // Pretty-printed with an indent of 4, as the original.
     expect(c.raw[0]).toContain('\n    "data": {\n        "msg"');
     const refused = await c.cmd('server info');
-    expect(refused.error.msg).toMatch(/^Command ignored - client not compatible with PROTOCOL version: 0\.1/);
+    // The original's text, nothing added.
+    expect(refused.error.msg).toBe('Command ignored - client not compatible with PROTOCOL version: 0.1');
     const old = await c.cmd('logon: {"username": "x", "password": "y", "protocol": "0.0.9"}');
     expect(old.error.msg).toMatch(/not compatible with PROTOCOL version: 0\.1 \(client sent 0\.0\.9\)/);
     const bad = await c.cmd('logon: {"protocol": ');
@@ -87,18 +88,45 @@ describe('line protocol endpoint', () => {
     expect((await c.cmd('tracker status')).data).toEqual({ msg: 'stracker is NOT running' });
   });
 
-  it('never stays silent: unknown, single-word, empty and overlong messages get an error', async () => {
+  it('answers unknown sub-commands as the original: silence for grid, lobby and tracker, "Failed to parse [...]" for server', async () => {
     const c = await rig.line();
+    expect((await c.cmd('server bogus')).error.msg).toBe("Failed to parse ['bogus']");
+    expect((await c.cmd('server bogus more')).error.msg).toBe("Failed to parse ['bogus', 'more']");
+    // No reply to these: the next message on the connection is the answer to the command after them.
+    const n = c.messages.length;
+    c.send('grid starting');
+    c.send('lobby nonsense');
+    c.send('tracker foo');
+    const info = await c.cmd('lobby info');
+    expect(info.data.lobby).toBeDefined();
+    expect(c.messages.slice(n).filter((m) => m.error)).toEqual([]);
+    expect(await rig.t.metric('acgateway_bad_input_total', { plugin: 'acws', kind: 'bad-command' })).toBeGreaterThanOrEqual(5); // still counted
+  });
+
+  it('with strict: true, unknown sub-commands get our error naming the nearest verbs', async () => {
+    const strict = await startRig({ plugin: { acws: { strict: true } } });
+    try {
+      const c = await strict.line();
+      expect((await c.cmd('server bogus')).error.msg).toMatch(/^unknown command "server bogus"; did you mean: /);
+      expect((await c.cmd('grid starting')).error.msg).toMatch(/unknown command "grid starting"/);
+      expect((await c.cmd('lobby nonsense')).error.msg).toMatch(/unknown command "lobby nonsense"/);
+      expect((await c.cmd('tracker foo')).error.msg).toMatch(/unknown command "tracker foo"/);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('never stays silent otherwise: unknown, single-word, empty and overlong messages get an error', async () => {
+    const c = await rig.line();
+    const badBefore = await rig.t.metric('acgateway_bad_input_total', { plugin: 'acws', kind: 'bad-command' });
     expect((await c.cmd('hello world')).error.msg).toBe('Received unrecognised message: hello world');
     expect((await c.cmd('server')).error.msg).toBe('Received unrecognised message: server');
-    expect((await c.cmd('server bogus')).error.msg).toMatch(/^unknown command "server bogus"; did you mean: /);
-    expect((await c.cmd('grid starting')).error.msg).toMatch(/unknown command "grid starting"/);
-    expect((await c.cmd('lobby nonsense')).error.msg).toMatch(/unknown command "lobby nonsense"/);
-    expect((await c.cmd('tracker foo')).error.msg).toMatch(/unknown command "tracker foo"/);
     expect((await c.cmd('shutdown later')).error.msg).toMatch(/<when> must be one of now, got "later"/);
-    expect((await c.cmd('server session PRACTICE laps')).error.msg).toMatch(/^Failed to parse arguments to set command: "laps" needs a number/);
-    expect((await c.cmd('server session RACE time')).error.msg).toMatch(/"time" needs a number/);
-    expect((await c.cmd('server session SPRINT enable')).error.msg).toMatch(/<session> must be one of PRACTICE, QUALIFY, RACE, got "SPRINT"/);
+    // server session errors in the original's texts.
+    expect((await c.cmd('server session PRACTICE laps')).error.msg).toBe("Failed to parse arguments to set command ['PRACTICE', 'laps']");
+    expect((await c.cmd('server session RACE time x')).error.msg).toBe("Failed to parse arguments to set command ['RACE', 'time', 'x']");
+    expect((await c.cmd('server session SPRINT enable')).error.msg).toBe('Invalid session name SPRINT');
+    expect((await c.cmd('server session RACE wobble')).error.msg).toBe('Invalid option name wobble');
     expect((await c.cmd('server configuration')).error.msg).toMatch(/missing <write\|reload>|missing <action>/);
     expect((await c.cmd('   ')).error.msg).toMatch(/^Received empty message/);
     const long = `server info ${'x'.repeat(2000)}`;
@@ -112,8 +140,8 @@ describe('line protocol endpoint', () => {
     expect(await badInput('unrecognised')).toBe(2);
     expect(await badInput('line-too-long')).toBe(1);
     expect(await badInput('line-empty')).toBe(1);
-    // The nine unknown verbs and bad arguments above.
-    expect(await badInput('bad-command')).toBe(9);
+    // The six bad arguments above.
+    expect(await badInput('bad-command')).toBe(badBefore + 6);
   });
 
   it('a bare newline is dropped silently, as the original does', async () => {

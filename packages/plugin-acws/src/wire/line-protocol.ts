@@ -34,6 +34,31 @@ export function notLoggedOnMessage(minProtocol: string): string {
   return `Command ignored - client not compatible with PROTOCOL version: ${minProtocol}`;
 }
 
+/** A Python str's repr, as the original prints the words of a command it could not parse. */
+export function pyRepr(s: string): string {
+  if (s.includes("'") && !s.includes('"')) return `"${s.replace(/\\/g, '\\\\')}"`;
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The original's answer to an unknown `server` sub-command: `Failed to parse ['bogus']`. */
+export function failedToParseMessage(words: readonly string[]): string {
+  return `Failed to parse [${words.map(pyRepr).join(', ')}]`;
+}
+
+/**
+ * The original's error texts for a `server session <NAME> <option> [N]` it could not take:
+ * `Invalid session name X`, `Invalid option name X`, `Failed to parse arguments to set command [...]`.
+ * Undefined for any other line.
+ */
+export function originalSessionError(line: string): string | undefined {
+  const words = line.trim().split(/\s+/);
+  if (words[0] !== 'server' || words[1] !== 'session') return undefined;
+  const [name = '', option = ''] = words.slice(2);
+  if (!['PRACTICE', 'QUALIFY', 'RACE'].includes(name.toUpperCase())) return `Invalid session name ${name}`;
+  if (!['enable', 'disable', 'laps', 'time'].includes(option)) return `Invalid option name ${option}`;
+  return `Failed to parse arguments to set command [${words.slice(2).map(pyRepr).join(', ')}]`;
+}
+
 export function unrecognisedMessage(raw: string): string {
   return `Received unrecognised message: ${raw}`;
 }
