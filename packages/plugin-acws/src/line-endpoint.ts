@@ -9,6 +9,7 @@ import {
   LogonError,
   lobbyEvent,
   failedToParseMessage,
+  toLineReply,
   originalSessionError,
   notLoggedOnMessage,
   parseClientLine,
@@ -247,7 +248,7 @@ class LineConnection {
         this.send(encodeData({ grid: r.grid }));
         return;
       }
-      this.send(encodeData(result ?? { msg: 'OK' }));
+      this.send(encodeData(toLineReply(result ?? { msg: 'OK' })));
     } catch (err) {
       const e = err instanceof CommandError ? err : new CommandError('COMMAND_FAILED', errorMessage(err));
       if (e.code === 'UNKNOWN_VERB' || e.code === 'BAD_ARGS' || e.code === 'BAD_LINE') this.deps.badInput('bad-command', `acws client ${this.info.id}: ${e.message}`);

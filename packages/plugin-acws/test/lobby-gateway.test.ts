@@ -51,7 +51,10 @@ describe('lobby', () => {
     await c.waitFor((m) => m.data?.lobby?.event?.url_ping);
     const info = (await c.cmd('lobby info')).data.lobby;
     expect(info.connected).toBe(true);
-    expect(Date.parse(info.since)).toBeGreaterThan(0);
+    // The original's time format on the line protocol (Python's %Y-%m-%d %H:%M:%S); the bus keeps ISO.
+    expect(info.since).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(ev.data.lobby.event.timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect((rig.t.published('acws/lobby').at(-1)?.data as { since: string }).since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
     lobby.answer = { status: 200, body: 'OK' };
     const from = c.messages.length;

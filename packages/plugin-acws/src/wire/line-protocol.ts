@@ -162,8 +162,27 @@ export interface LobbyInfo {
 export const serverEvent = (e: { version: string; timestamp: string; msg: string }) => ({ server: { event: e } });
 export const sessionEvent = (e: { type: string; laps: number; time: number }) => ({ session: { event: { ...e, msg: '', active: true } } });
 export const driverEvent = (d: DriverInfo) => ({ driver: d });
+/** An ISO time as the original prints one (Python's `%Y-%m-%d %H:%M:%S`, local time); null stays null. */
+export function pyDateTime(iso: string | null): string | null {
+  if (iso === null) return null;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** A reply on the line protocol: lobby times in the original's format (the gateway keeps ISO). */
+export function toLineReply(result: unknown): unknown {
+  const lobby = (result as { lobby?: Record<string, unknown> } | null)?.lobby;
+  if (!lobby || typeof lobby !== 'object') return result;
+  if (typeof lobby.since === 'string') return { ...result as object, lobby: { ...lobby, since: pyDateTime(lobby.since) } };
+  const event = lobby.event as Record<string, unknown> | undefined;
+  if (event && typeof event.timestamp === 'string') return { ...result as object, lobby: { ...lobby, event: { ...event, timestamp: pyDateTime(event.timestamp) } } };
+  return result;
+}
+
 export const lobbyEvent = (l: LobbyInfo) => ({
-  lobby: { event: { connected: l.connected, timestamp: l.since, url_register: l.url_register, url_ping: l.url_ping } },
+  lobby: { event: { connected: l.connected, timestamp: pyDateTime(l.since), url_register: l.url_register, url_ping: l.url_ping } },
 });
 
 /** Drivers' addresses are for full-control clients only. */
