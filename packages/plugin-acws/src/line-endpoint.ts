@@ -105,7 +105,7 @@ export class LineEndpoint implements Endpoint {
   }
 
   private onConnection(ws: WebSocket, info: WsClientInfo): void {
-    const conn = new LineConnection(ws, info, this.deps);
+    const conn = new LineConnection(ws, info, this.deps, this.replyOrder);
     this.conns.add(conn);
     ws.once('close', () => this.conns.delete(conn));
     conn.send(encodeData({ msg: welcomeMessage(this.deps.version, this.bound.host, this.bound.port) }));
@@ -113,6 +113,18 @@ export class LineEndpoint implements Endpoint {
 
   private broadcast(admin: string, read: string = admin): void {
     for (const c of this.conns) if (c.loggedOn) c.send(c.role === 'admin' ? admin : read);
+  }
+
+  /**
+   * The original answers `server start` with "AC Server started" and only then broadcasts
+   * "Assetto Corsa server started" (and likewise for stop): process broadcasts wait while a
+   * start/stop/restart command's reply is still to go out.
+   */
+  private readonly replyOrder = { running: 0, held: [] as Array<() => void> };
+
+  private broadcastAfterReplies(admin: string, read?: string): void {
+    if (this.replyOrder.running > 0) this.replyOrder.held.push(() => this.broadcast(admin, read));
+    else this.broadcast(admin, read);
   }
 
   private on<K extends keyof AcwsEventMap>(event: K, fn: Listener<K>): void {
@@ -129,7 +141,7 @@ export class LineEndpoint implements Endpoint {
     this.on('process', (e) => {
       const title = e.who === 'acServer' ? 'AC Server' : 'stracker';
       if (e.what === 'started') {
-        this.broadcast(encodeData({ msg: e.who === 'acServer' ? 'Assetto Corsa server started' : `stracker is running since ${e.run.timestamp}` }));
+        this.broadcastAfterReplies(encodeData({ msg: e.who === 'acServer' ? 'Assetto Corsa server started' : `stracker is running since ${e.run.timestamp}` }));
         return;
       }
       if (e.what === 'crashed' && e.exit) {
@@ -138,7 +150,7 @@ export class LineEndpoint implements Endpoint {
         // The last lines can hold drivers' addresses: full-control clients only.
         this.broadcast(encodeError(msg, { details: e.exit.lastLines.join('\n') }), encodeError(msg));
       }
-      this.broadcast(encodeData({ msg: e.who === 'acServer' ? 'Assetto Corsa server stopped' : 'Stracker server stopped' }));
+      this.broadcastAfterReplies(encodeData({ msg: e.who === 'acServer' ? 'Assetto Corsa server stopped' : 'Stracker server stopped' }));
     });
   }
 
@@ -148,6 +160,8 @@ export class LineEndpoint implements Endpoint {
 }
 
 const GRID_TWO_MESSAGES = /^\s*grid\s+(finish|reverse)\s*$/i;
+/** Commands whose reply goes out before the process broadcast they cause. */
+const PROCESS_COMMAND = /^\s*(server|tracker)\s+(start|stop|restart)\b/i;
 
 function toText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
@@ -166,6 +180,7 @@ class LineConnection {
     private readonly ws: WebSocket,
     private readonly info: WsClientInfo,
     private readonly deps: LineEndpointDeps,
+    private readonly replyOrder: { running: number; held: Array<() => void> },
   ) {
     this.role = info.role;
     this.loggedOn = !deps.options.requireLogon;
@@ -238,6 +253,16 @@ class LineConnection {
   }
 
   private async run(line: string): Promise<void> {
+    const ordered = PROCESS_COMMAND.test(line);
+    if (ordered) this.replyOrder.running++;
+    try {
+      await this.runOne(line);
+    } finally {
+      if (ordered && --this.replyOrder.running === 0) for (const b of this.replyOrder.held.splice(0)) b();
+    }
+  }
+
+  private async runOne(line: string): Promise<void> {
     try {
       const result = await this.deps.api.deps.dispatcher.dispatch(line, this.caller());
       // The original answers `grid finish`/`grid reverse` with two messages, the message then the grid;

@@ -24,6 +24,10 @@ describe('acServer process management', () => {
     expect(start.data['AC Server']).toMatchObject({ cwd: rig.sandbox.root, running: true });
     expect(start.data['AC Server'].cmd[0]).toBe(process.execPath);
     expect(start.data['AC Server'].timestamp).toMatch(/^\d{8}_\d{6}$/);
+    // As the original: the reply first, then the broadcast it causes.
+    const order = (client: typeof c) => client.messages.map((m) => m.data?.msg).filter((m) => m === 'AC Server started' || m === 'Assetto Corsa server started');
+    await c.waitFor(isMsg('Assetto Corsa server started'));
+    expect(order(c)).toEqual(['AC Server started', 'Assetto Corsa server started']);
     for (const client of [c, reader]) {
       await client.waitFor(isMsg('Assetto Corsa server started'));
       const banner = await client.waitFor((m) => m.data?.server?.event);
