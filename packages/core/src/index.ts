@@ -6,7 +6,7 @@ export { TOKENS, systemClock, type Clock } from './tokens.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { broadcast, BusFeed, DEFAULT_BOUNDS, encodeOnce, PeerLink, type Bounds, type BusFeedOptions, type Peer } from './fanout.js';
 export { createLogger, RateLimitedLog, type Logger, type LogLevel, type LoggerOptions } from './logger.js';
-export { defineTopic, TopicCatalog, type TopicData, type TopicMap, type TopicSpec, type TopicViolation } from './topic-spec.js';
+export { defineTopic, TopicCatalog, type SchemaIs, type TopicData, type TopicMap, type TopicSpec, type TopicViolation } from './topic-spec.js';
 export { compilePattern, topicMatches, validatePattern, validateTopic } from './topics.js';
 export { defaultNodeName, nodeNameSchema } from './node-name.js';
 export { Bus, Subscription, type PluginBus, type BusLike, type Message, type MessageHandler, type Policy, type PublishOptions, type SubscribeOptions } from './bus.js';

@@ -20,6 +20,12 @@ export interface TopicSpec<S extends z.ZodType = z.ZodType, P extends string = s
 export type TopicData<T> = T extends TopicSpec<infer S> ? z.output<S> : never;
 
 /**
+ * Compile-time: a zod schema and a hand-written type describe the same values. A plugin whose
+ * decoder has its own types keeps the two in step with `true satisfies SchemaIs<typeof schema, Type>;`.
+ */
+export type SchemaIs<S extends z.ZodType, T> = [z.output<S>] extends [T] ? ([T] extends [z.output<S>] ? true : false) : false;
+
+/**
  * Declared topics as a map from pattern to payload type, for a typed client:
  * `connect<TopicMap<typeof acudpTopics>>(url).subscribe('acudp/lap_completed', (m) => m.data.lapTimeMs)`.
  */

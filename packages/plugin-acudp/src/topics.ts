@@ -1,4 +1,4 @@
-import { defineTopic, z, type TopicMap } from '@acgateway/core';
+import { defineTopic, z, type SchemaIs, type TopicMap } from '@acgateway/core';
 import type { CarState, LeaderboardState, SessionState } from './client/state.js';
 import type * as W from './wire/types.js';
 
@@ -88,12 +88,10 @@ export const acudpTopics = {
 export type AcudpTopics = TopicMap<typeof acudpTopics>;
 
 // Compile-time: the schemas describe exactly what the decoder and the state produce.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const check = <T extends true>() => undefined as unknown as T;
-check<Same<z.output<typeof lapCompleted>, W.LapCompletedEvent>>();
-check<Same<z.output<typeof carUpdate>, W.CarUpdateEvent>>();
-check<Same<z.output<typeof connection>, W.ConnectionEvent>>();
-check<Same<z.output<typeof sessionEvent>, W.SessionInfoEvent>>();
-check<Same<z.output<typeof session>, SessionState>>();
-check<Same<z.output<typeof car>, CarState>>();
-check<Same<z.output<typeof leaderboard>, LeaderboardState>>();
+true satisfies SchemaIs<typeof lapCompleted, W.LapCompletedEvent>;
+true satisfies SchemaIs<typeof carUpdate, W.CarUpdateEvent>;
+true satisfies SchemaIs<typeof connection, W.ConnectionEvent>;
+true satisfies SchemaIs<typeof sessionEvent, W.SessionInfoEvent>;
+true satisfies SchemaIs<typeof session, SessionState>;
+true satisfies SchemaIs<typeof car, CarState>;
+true satisfies SchemaIs<typeof leaderboard, LeaderboardState>;

@@ -1,4 +1,4 @@
-import { defineTopic, z, type TopicMap } from '@acgateway/core';
+import { defineTopic, z, type SchemaIs, type TopicMap } from '@acgateway/core';
 import type { GridEvent } from './events.js';
 import type { LobbyInfo } from './wire/line-protocol.js';
 
@@ -37,7 +37,5 @@ export const acwsTopics = {
 /** acws's topics by name and payload type, for a typed client. */
 export type AcwsTopics = TopicMap<typeof acwsTopics>;
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const check = <T extends true>() => undefined as unknown as T;
-check<Same<z.output<typeof grid>, GridEvent>>();
-check<Same<z.output<typeof lobby>, LobbyInfo>>();
+true satisfies SchemaIs<typeof grid, GridEvent>;
+true satisfies SchemaIs<typeof lobby, LobbyInfo>;

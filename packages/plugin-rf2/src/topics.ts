@@ -1,4 +1,4 @@
-import { defineTopic, z, type TopicMap } from '@acgateway/core';
+import { defineTopic, z, type SchemaIs, type TopicMap } from '@acgateway/core';
 import type { FeedMessage, ScoringMessage, StatusMessage, VehiclesMessage } from './messages.js';
 import type { TelemetryVehicle } from './wire/layout.js';
 
@@ -79,10 +79,8 @@ export const rf2Topics = {
 /** rf2's topics by name and payload type, for a typed client: `connect<Rf2Topics>(url)`. */
 export type Rf2Topics = TopicMap<typeof rf2Topics>;
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const check = <T extends true>() => undefined as unknown as T;
-check<Same<z.output<typeof telemetry>, TelemetryVehicle>>();
-check<Same<z.output<typeof feed>, FeedMessage>>();
-check<Same<z.output<typeof vehicles>, VehiclesMessage>>();
-check<Same<z.output<typeof scoring>, ScoringMessage>>();
-check<Same<z.output<typeof status>, StatusMessage>>();
+true satisfies SchemaIs<typeof telemetry, TelemetryVehicle>;
+true satisfies SchemaIs<typeof feed, FeedMessage>;
+true satisfies SchemaIs<typeof vehicles, VehiclesMessage>;
+true satisfies SchemaIs<typeof scoring, ScoringMessage>;
+true satisfies SchemaIs<typeof status, StatusMessage>;

@@ -1,5 +1,5 @@
 /** Bus topics of this plugin and their payloads (plain JSON, documented in the README), declared as contracts below. */
-import { defineTopic, z, type TopicMap } from '@acgateway/core';
+import { defineTopic, z, type SchemaIs, type TopicMap } from '@acgateway/core';
 import type { PeriodicStatus } from './wire/events.js';
 
 export const TOPICS = {
@@ -35,7 +35,5 @@ export const robocarTopics = {
 /** robocar's topics by name and payload type, for a typed client. */
 export type RobocarTopics = TopicMap<typeof robocarTopics>;
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const check = <T extends true>() => undefined as unknown as T;
-check<Same<z.output<typeof frame>, FrameMessage>>();
-check<Same<z.output<typeof status>, PeriodicStatus>>();
+true satisfies SchemaIs<typeof frame, FrameMessage>;
+true satisfies SchemaIs<typeof status, PeriodicStatus>;
