@@ -193,9 +193,9 @@ export class NatsBridge implements Source {
     const kept = this.imports.filter((x) => wanted.includes(x.pattern));
     const added = wanted.filter((p) => !kept.some((x) => x.pattern === p));
     for (const pattern of added) {
-      const entry = { pattern, match: compilePattern(pattern), sub: undefined as unknown as NatsSubscription };
-      entry.sub = nc.subscribe(subjectFilter(pattern), { callback: (err, msg) => (err ? this.bad('subscription', err.message) : this.onImport(msg, entry.match)) });
-      kept.push(entry);
+      const match = compilePattern(pattern);
+      const sub = nc.subscribe(subjectFilter(pattern), { callback: (err, msg) => (err ? this.bad('subscription', err.message) : this.onImport(msg, match)) });
+      kept.push({ pattern, match, sub });
     }
     this.imports = kept;
     if (added.length) this.api.logger.debug({ importing: wanted }, 'nats: import subscriptions changed');
@@ -229,7 +229,7 @@ export class NatsBridge implements Source {
     if (!where || where.node === this.o.node || h?.get(H.origin) === this.o.node) return;
     const topic = `${where.node}/${where.topic}`;
     // Two overlapping subscriptions each receive the message: only the first that matches takes it.
-    if (this.imports.find((i) => i.match(topic))?.match !== via) return;
+    if (this.imports.length > 1 && this.imports.find((i) => i.match(topic))?.match !== via) return;
     if (Number(h?.get(H.hops) ?? '1') > 1) return this.bad('hops', `nats: dropped ${msg.subject}: it has crossed more than one bridge`);
     if (h?.get(H.clear) === '1') return void this.api.deps.bus.clearRetained(topic);
     let data: unknown;
