@@ -142,6 +142,36 @@ describe('@acgateway/client against a host', () => {
     expect(stream.dropped).toBe(0);
   });
 
+  it('surfaces the gateway\'s dropped frames of a queue subscription as an event, and keeps order', async () => {
+    const t = await host(await freePort(), { backpressure: { highWaterBytes: 32 * 1024, stallMs: 20_000 }, maxQueue: 5 });
+    // The ws class the client is given keeps its sockets, so the test can stop reading like a slow client.
+    const sockets: WebSocket[] = [];
+    class Kept extends WebSocket {
+      constructor(url: string, protocols?: unknown, options?: unknown) {
+        super(url, protocols as never, options as never);
+        sockets.push(this);
+      }
+    }
+    const gw = client(t.urls.gateway, { WebSocket: Kept as unknown as WebSocketConstructor });
+    const drops: Array<{ count: number }> = [];
+    gw.on('dropped', (d) => void drops.push(d));
+    const got: number[] = [];
+    await gw.subscribe('ev', (m) => void got.push((m.data as { i: number }).i), { policy: 'queue' }).ready;
+    const raw = (sockets[0] as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.pause();
+    const payload = 'y'.repeat(32 * 1024);
+    for (let i = 0; i < 300; i++) {
+      t.host.bus.publish('ev', { i, payload });
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    raw.resume();
+    await until('the dropped event', () => drops.length > 0, 10_000);
+    expect(drops[0]!.count).toBeGreaterThan(0);
+    await until('the last message', () => got.at(-1) === 299, 10_000);
+    expect([...got].sort((a, b) => a - b)).toEqual(got);
+    expect(got.length).toBeLessThan(300);
+  });
+
   it('a command waits for the connection and times out with TIMEOUT when no gateway is there', async () => {
     const gw = client(`ws://127.0.0.1:${await freePort()}/`, { commandTimeoutMs: 600, WebSocket: WebSocket as unknown as WebSocketConstructor });
     const err = await gw.command('help').catch((e) => e);
