@@ -1,19 +1,26 @@
 /**
  * Rf2Simulator: stands in for rFactor 2 and its shared-memory plugin. It drives a field of cars
  * around a made-up circuit and writes rF2-layout Telemetry (at `hz`) and Scoring (5 Hz) files into a
- * folder, as the Linux bridges do. Point the rf2 plugin's `dir` at the same folder.
+ * folder, as the Linux bridges do (point the rf2 plugin's `dir` at the same folder), or, on Windows,
+ * into the named mappings rF2 itself makes (`output: 'mappings'`).
  *
  * As in the game, telemetry lists vehicles in ascending mID and scoring in another order, so a
  * reader that carries an index from one buffer to the other gets the wrong car.
  */
 import { Rf2FileWriter } from './file-writer.js';
+import { Rf2MappingWriter } from './mapping-writer.js';
+import type { Rf2Writer } from './writer.js';
 import type { ScoringInput, TelemetryVehicleInput, VehicleScoringInput } from '../wire/encode.js';
 import { MAX_VEHICLES } from '../wire/layout.js';
 import { SimTrack, wrap } from './sim-track.js';
 
 export interface Rf2SimulatorOptions {
-  /** Folder to write the buffers into (a temp folder: never the real /dev/shm while rF2 runs). */
-  dir: string;
+  /** Folder to write the buffers into (a temp folder: never the real /dev/shm while rF2 runs). Required with `output: 'files'`. */
+  dir?: string;
+  /** `'files'` (default): files in `dir`, as the Linux bridges; `'mappings'`: Windows named mappings, as rF2 (Windows or Wine only). */
+  output?: 'files' | 'mappings';
+  /** With `output: 'mappings'`: the `Global\` names of a dedicated server. */
+  global?: boolean;
   /** Telemetry writes per second (default 50, as the plugin). */
   hz?: number;
   /** Scoring writes per second (default 5, as the plugin). */
@@ -65,7 +72,7 @@ export interface SimulatorCarState {
 
 export class Rf2Simulator {
   readonly track = new SimTrack();
-  readonly writer: Rf2FileWriter;
+  readonly writer: Rf2Writer;
   /** In ascending mID, the order telemetry lists them in. */
   private readonly cars: Car[];
   private readonly hz: number;
@@ -76,11 +83,15 @@ export class Rf2Simulator {
   private lastScoring = -Infinity;
 
   constructor(private readonly options: Rf2SimulatorOptions) {
-    if (!options?.dir) throw new TypeError('Rf2Simulator: "dir" (the folder to write the buffers into) is required');
+    const output = options?.output ?? 'files';
+    if (output === 'files' && !options?.dir) throw new TypeError('Rf2Simulator: "dir" (the folder to write the buffers into) is required');
     this.hz = options.hz ?? 50;
     this.scoringHz = options.scoringHz ?? 5;
     const n = Math.max(1, Math.min(MAX_VEHICLES, Math.floor(options.vehicles ?? 8)));
-    this.writer = new Rf2FileWriter({ dir: options.dir, suffix: options.suffix });
+    this.writer =
+      output === 'mappings'
+        ? new Rf2MappingWriter({ suffix: options.suffix, global: options.global })
+        : new Rf2FileWriter({ dir: options.dir!, suffix: options.suffix });
     // The player is neither first nor last, and mIDs have gaps, as in a session people joined and left.
     const playerSlot = Math.min(n - 1, 2);
     this.cars = Array.from({ length: n }, (_, i) => {

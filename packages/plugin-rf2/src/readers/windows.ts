@@ -1,40 +1,10 @@
 /**
- * Windows: the plugin's named mappings, opened read-only through kernel32 with koffi.
- * Not exercised here (no Windows machine); kept small and behind MappingOpener.
+ * Windows: the plugin's named mappings, opened read-only through kernel32 with koffi. Run for real
+ * under Wine by the Windows test run (`npm run test:windows`), against mappings another process made.
  */
 import { BUFFERS, mappingName, type ReadBuffer } from '../wire/layout.js';
-import { loadKoffi } from './koffi.js';
+import { ERROR_FILE_NOT_FOUND, FILE_MAP_READ, loadKernel32, viewBuffer, type Handle, type Kernel32 } from './kernel32.js';
 import type { MappedRegion, MappingOpener, OpenResult } from './types.js';
-
-const FILE_MAP_READ = 0x0004;
-const ERROR_FILE_NOT_FOUND = 2;
-
-type Handle = bigint;
-
-interface Kernel32 {
-  OpenFileMappingW(access: number, inherit: boolean, name: string): Handle | null;
-  MapViewOfFile(handle: Handle, access: number, offsetHigh: number, offsetLow: number, bytes: number): Handle | null;
-  UnmapViewOfFile(view: Handle): boolean;
-  CloseHandle(handle: Handle): boolean;
-  GetLastError(): number;
-}
-
-let kernel32: Kernel32 | undefined;
-
-function loadKernel32(): Kernel32 {
-  if (!kernel32) {
-    const lib = loadKoffi().load('kernel32.dll');
-    // __stdcall matters on 32-bit Windows only; koffi ignores it on x64.
-    kernel32 = {
-      OpenFileMappingW: lib.func('void * __stdcall OpenFileMappingW(uint32_t dwDesiredAccess, bool bInheritHandle, str16 lpName)') as Kernel32['OpenFileMappingW'],
-      MapViewOfFile: lib.func('void * __stdcall MapViewOfFile(void *hFileMappingObject, uint32_t dwDesiredAccess, uint32_t dwFileOffsetHigh, uint32_t dwFileOffsetLow, size_t dwNumberOfBytesToMap)') as Kernel32['MapViewOfFile'],
-      UnmapViewOfFile: lib.func('bool __stdcall UnmapViewOfFile(void *lpBaseAddress)') as Kernel32['UnmapViewOfFile'],
-      CloseHandle: lib.func('bool __stdcall CloseHandle(void *hObject)') as Kernel32['CloseHandle'],
-      GetLastError: lib.func('uint32_t __stdcall GetLastError()') as Kernel32['GetLastError'],
-    };
-  }
-  return kernel32;
-}
 
 class ViewRegion implements MappedRegion {
   readonly kind = 'windows' as const;
@@ -48,7 +18,7 @@ class ViewRegion implements MappedRegion {
     private readonly handle: Handle,
     private readonly view: Handle,
   ) {
-    this.live = Buffer.from(loadKoffi().view(view, size));
+    this.live = viewBuffer(view, size);
   }
 
   read(dest: Buffer, len: number): boolean {
