@@ -9,6 +9,12 @@ export interface AtomicWriteOptions {
   /** Backups of this file kept, newest first; older ones are deleted (default 10). */
   keepBackups?: number;
   now?: () => Date;
+  /**
+   * Windows: how long to keep retrying the final rename while another program holds the target open
+   * without delete sharing (EPERM/EACCES/EBUSY: an editor, acServer, a virus scanner). Default 1000
+   * on Windows, 0 elsewhere (there those errors are not transient).
+   */
+  renameRetryMs?: number;
 }
 
 /**
@@ -57,12 +63,37 @@ export async function replaceWithBackup(tmp: string, file: string, options: Atom
       backup = undefined;
     }
   }
-  await fs.rename(tmp, file);
+  try {
+    await renameRetrying(tmp, file, options.renameRetryMs ?? (process.platform === 'win32' ? 1000 : 0));
+  } catch (err) {
+    // The file is unchanged: a backup of it made for this write is only a duplicate.
+    if (backup) await fs.rm(backup, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && HELD.has(code)) {
+      throw Object.assign(new Error(`cannot replace ${file}: another program holds it open (${code}); it was left unchanged`), { code, cause: err });
+    }
+    throw err;
+  }
   if (backup) await pruneBackups(path.dirname(backup), path.basename(file), options.keepBackups ?? DEFAULT_KEEP_BACKUPS);
   return backup;
 }
 
 export const DEFAULT_KEEP_BACKUPS = 10;
+
+/** What Windows answers a rename over a file another process has open without FILE_SHARE_DELETE. */
+const HELD = new Set(['EPERM', 'EACCES', 'EBUSY']);
+
+async function renameRetrying(from: string, to: string, retryMs: number): Promise<void> {
+  const deadline = Date.now() + retryMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    try {
+      return await fs.rename(from, to);
+    } catch (err) {
+      if (!HELD.has((err as NodeJS.ErrnoException).code ?? '') || Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
 
 /** Deletes all but the newest `keep` backups of one file (`<name>.<ISO stamp>.bak`, so names sort by time). */
 async function pruneBackups(dir: string, base: string, keep: number): Promise<void> {

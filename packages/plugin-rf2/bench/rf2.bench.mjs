@@ -4,7 +4,8 @@
 //   BENCH_QUICK=1 node packages/plugin-rf2/bench/rf2.bench.mjs   ~15 s
 // 1. one read-and-decode of a full 128-vehicle telemetry buffer, against a plain Buffer copy of the same size;
 // 2. CPU share of the plugin polling at 50 Hz (the simulator writes from a child process), against an idle host;
-// 3. the rF2 JSON feed to 1000 clients at 10 Hz (clients in a child process), against the same clients with nothing to send.
+// 3. the rF2 JSON feed to 1000 clients at 10 Hz (clients in a child process), against the same clients with nothing to send;
+// 4. one poll by the Windows reader (node.exe under Wine, named mappings), against the Linux mmap reader in the same run.
 // Only 127.0.0.1 is used; files go to a temp folder.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Host } from '@acgateway/core';
 import { sleep, tempDir } from '@acgateway/core/testing';
 import rf2, { COPY_LAYOUTS, ConsistentCopy, FileMappingOpener, Rf2Source, TELEMETRY, createOpener, decodeTelemetry, findPlayer, decodeTelemetryVehicle, newDecodeStats } from '@acgateway/plugin-rf2';
-import { Rf2FileWriter, Rf2Simulator } from '@acgateway/plugin-rf2/fake';
+import { Rf2FileWriter, Rf2MappingWriter, Rf2Simulator } from '@acgateway/plugin-rf2/fake';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const self = fileURLToPath(import.meta.url);
@@ -194,30 +195,7 @@ async function main() {
     }
     // The same poll driven in a tight loop (hot caches, no timer): the work itself.
     for (const vehicles of [20, 128]) {
-      const dir = path.join(tmp, `hot${vehicles}`);
-      const w = new Rf2FileWriter({ dir });
-      const fld = fullField(vehicles);
-      w.images.writeTelemetry(fld.telemetry);
-      w.images.writeScoring(fld.scoring);
-      w.open();
-      const logger = { info() {}, warn() {}, debug() {}, error() {} };
-      const source = new Rf2Source(
-        { opener: createOpener({ reader: 'mmap', dir }), logger, publish() {}, countBadInput() {}, now: () => Date.now() },
-        { pollHz: 50, scoringHz: 5, vehiclesHz: 10, pedals: 'filtered' },
-      );
-      let spent = 0n;
-      let n = 0;
-      const until = Date.now() + secs * 1000;
-      while (Date.now() < until) {
-        w.writeTelemetry(fld.telemetry);
-        const t0 = process.hrtime.bigint();
-        await source.tick();
-        spent += process.hrtime.bigint() - t0;
-        n++;
-      }
-      await source.stop();
-      w.remove();
-      const us = Number(spent) / 1000 / n;
+      const us = await hotPollUs({ reader: 'mmap', vehicles, seconds: secs, dir: path.join(tmp, `hot${vehicles}`) });
       cpuRows.push([`one poll with a new frame, hot loop, ${vehicles} cars (µs → % at 50 Hz)`, fmt((us * 50) / 10000, 3), '', `${fmt(us)} µs`]);
     }
     table('2. CPU share at 50 Hz polling (this process; the writer runs in a child)', cpuRows);
@@ -257,9 +235,75 @@ async function main() {
     await sim.stop();
     await clients.stop();
     await host.stop();
+
+    // 4. the Windows reader under Wine, beside the Linux mmap reader -----------------------------
+    await windowsSection(tmp, secs);
   } finally {
     await remove();
   }
+}
+
+/**
+ * One poll of Rf2Source with a new frame each time, in a tight loop (hot caches, no timer): µs per
+ * poll. `reader: 'windows'` writes and reads named mappings (Windows or Wine), else files in `dir`.
+ */
+async function hotPollUs({ reader, vehicles, seconds, dir, suffix }) {
+  const w = reader === 'windows' ? new Rf2MappingWriter({ suffix }) : new Rf2FileWriter({ dir });
+  let published = 0;
+  const fld = fullField(vehicles);
+  w.images.writeTelemetry(fld.telemetry);
+  w.images.writeScoring(fld.scoring);
+  w.open();
+  const logger = { info() {}, warn() {}, debug() {}, error() {} };
+  const source = new Rf2Source(
+    { opener: createOpener({ reader, dir: dir ?? '.', suffix }), logger, publish: (topic) => void (topic === 'rf2/telemetry' && published++), countBadInput() {}, now: () => Date.now() },
+    { pollHz: 50, scoringHz: 5, vehiclesHz: 10, pedals: 'filtered' },
+  );
+  let spent = 0n;
+  let n = 0;
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    w.writeTelemetry(fld.telemetry);
+    const t0 = process.hrtime.bigint();
+    await source.tick();
+    spent += process.hrtime.bigint() - t0;
+    n++;
+  }
+  await source.stop();
+  w.remove();
+  // A poll that found nothing to read would be cheap and meaningless.
+  if (published < n / 2) throw new Error(`${reader}: only ${published} telemetry messages from ${n} polls`);
+  return Number(spent) / 1000 / n;
+}
+
+/** Section 4: the same hot poll by node.exe under Wine (named mappings), beside this Linux process (mmap). */
+async function windowsSection(tmp, secs) {
+  const rows = [['what', 'µs/poll', '% at 50 Hz', 'x Linux mmap']];
+  const wine = await import('../../../test-support/wine.mjs');
+  if (!wine.winePath) {
+    console.log('\n4. the Windows reader under Wine: skipped (Wine is not installed; Debian package "wine")');
+    return;
+  }
+  await wine.prepareWindows({ log: (l) => console.log(`  [windows] ${l}`) });
+  for (const vehicles of [20, 128]) {
+    const linux = await hotPollUs({ reader: 'mmap', vehicles, seconds: secs, dir: path.join(tmp, `linux${vehicles}`) });
+    const logFile = path.join(tmp, `wine${vehicles}.log`);
+    const p = wine.startWindowsNode([self, '--poll-cost', 'windows', String(vehicles), String(secs), `bench${process.pid}`], { logFile });
+    const { code } = await p.exited;
+    const m = /poll-cost ([\d.]+)/.exec(p.text());
+    if (code !== 0 || !m) throw new Error(`the Windows poll under Wine failed (exit ${code}): ${p.text().slice(-2000)}`);
+    const win = Number(m[1]);
+    rows.push([`Linux: mmap reader, ${vehicles} cars (baseline)`, fmt(linux), fmt((linux * 50) / 10000, 3), '1.00']);
+    rows.push([`Windows under Wine: named-mapping reader, ${vehicles} cars`, fmt(win), fmt((win * 50) / 10000, 3), fmt(win / linux)]);
+    rows.push([`  target: the poll under 1% of a core at 50 Hz`, '', '', (win * 50) / 10000 < 1 ? 'met' : 'not met']);
+  }
+  table('4. the Windows reader (node.exe under Wine) beside the Linux mmap reader, one poll with a new frame, hot loop', rows);
+}
+
+async function runPollCost() {
+  const [, , , reader, vehicles, seconds, suffix] = process.argv;
+  const us = await hotPollUs({ reader, vehicles: Number(vehicles), seconds: Number(seconds), suffix });
+  console.log(`poll-cost ${us}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,5 +349,6 @@ async function runClients() {
 
 
 if (process.argv[2] === '--sim') await runSim();
+else if (process.argv[2] === '--poll-cost') await runPollCost();
 else if (process.argv[2] === '--clients') await runClients();
 else await main();
