@@ -10,6 +10,7 @@ import { isLoopback } from './http/servers.js';
 import type { Metrics } from './metrics.js';
 import { definePlugin, type PluginInstance } from './plugin.js';
 import { coreServices } from './services.js';
+import { coreStatusTopic } from './status.js';
 import { API_VERSION, CORE_VERSION } from './version.js';
 import { createWebUi, WEB_ASSETS_PATH } from './web.js';
 
@@ -62,6 +63,7 @@ export function corePlugin(host: CoreView): PluginInstance {
     apiVersion: API_VERSION,
     version: CORE_VERSION,
     description: 'the gateway websocket, the live page, /health, /metrics and help',
+    topics: [coreStatusTopic],
     deps: { config: coreServices.config, http: coreServices.http, bus: coreServices.bus, dispatcher: coreServices.dispatcher },
     apply(api) {
       const { config, http, bus, dispatcher } = api.deps;

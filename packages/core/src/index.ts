@@ -16,7 +16,7 @@ export { createHooks, type Hooks, type HookName, type PluginHook, type PluginHoo
 export type { LifecycleProblem } from './lifecycle.js';
 export type { ComponentStatus, Endpoint, Source } from './components.js';
 export { Metrics, PluginMetrics, type TopicStats } from './metrics.js';
-export { STATUS_TOPIC, StatusPublisher, type TopicStatus } from './status.js';
+export { STATUS_TOPIC, StatusPublisher, coreStatusTopic, type TopicStatus } from './status.js';
 export { WEB_ROOT, WEB_ASSETS_PATH, createWebUi, type WebUi } from './web.js';
 export { HttpServers, SharedHttpServer, isLoopback, type Route } from './http/servers.js';
 export { decideRole, originRefusal, retiredRequireToken, tokenOf, type AuthDecision, type AuthOptions, type Role } from './auth.js';

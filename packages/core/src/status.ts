@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Bus } from './bus.js';
+import { defineTopic } from './topic-spec.js';
 import type { Metrics, TopicStats } from './metrics.js';
 import type { Clock } from './tokens.js';
 
@@ -10,6 +12,32 @@ export interface TopicStatus extends TopicStats {
   /** Messages per second over the last status interval. */
   rate: number;
 }
+
+const componentStatus = z.looseObject({ state: z.string() });
+/** `core/status` as a contract: what `GET /health` says, plus every topic's traffic. */
+export const coreStatusTopic = defineTopic(
+  STATUS_TOPIC,
+  z.object({
+    status: z.string(),
+    state: z.enum(['new', 'initialized', 'starting', 'running', 'stopping', 'stopped', 'failed']),
+    version: z.string(),
+    uptimeS: z.number(),
+    plugins: z.array(
+      z.object({
+        name: z.string(),
+        version: z.string().optional(),
+        origin: z.string(),
+        state: z.string(),
+        error: z.string().optional(),
+        sources: z.array(z.object({ name: z.string(), status: componentStatus.optional() })),
+        endpoints: z.array(z.object({ name: z.string(), kind: z.string(), urls: z.array(z.string()), clients: z.number().optional(), status: componentStatus.optional() })),
+        verbs: z.array(z.string()),
+      }),
+    ),
+    topics: z.array(z.object({ topic: z.string(), count: z.number().int(), firstAt: z.number(), lastAt: z.number(), rate: z.number() })),
+  }),
+  { description: 'The host: plugins with their sources, endpoints and verbs (as GET /health), and every topic published since start with its rate', retained: true, rate: 'every server.statusIntervalMs (1 s), and once at stop' },
+);
 
 
 /**

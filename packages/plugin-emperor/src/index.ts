@@ -11,3 +11,4 @@ export { optionsSchema, type EmperorOptions, type EmperorServerOptions } from '.
 export type { DriversPayload, ServerStatus, StatePayload, TeamPayload } from './payloads.js';
 export type { LapCompleted } from './state/race-state.js';
 export { compileTeamRule, type TeamRule } from './state/team.js';
+export { emperorTopics, type EmperorTopics } from './topics.js';

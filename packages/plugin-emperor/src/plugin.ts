@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { API_VERSION, coreServices, createServiceRef, definePlugin } from '@acgateway/core';
+import { emperorTopics } from './topics.js';
 import { emperorCommands } from './verbs.js';
 import { optionsSchema } from './options.js';
 import { ServerSession } from './server-session.js';
@@ -18,6 +19,7 @@ export const emperor = definePlugin({
   apiVersion: API_VERSION,
   version,
   description: 'Emperor Servers (Assetto Corsa Server Manager) race-control client',
+  topics: Object.values(emperorTopics),
   options: optionsSchema,
   deps: { clock: coreServices.clock },
   provides: [emperorStateRef],

@@ -1,4 +1,4 @@
-export { mqtt, mqtt as default } from './plugin.js';
+export { mqtt, mqtt as default, mqttTopics } from './plugin.js';
 export { optionsSchema, type MqttOptions, type MqttOptionsInput } from './options.js';
 export { MqttBridge, safeUrl } from './bridge.js';
 export { TopicMap, importedTopic, IMPORT_PREFIX } from './wire/topics.js';

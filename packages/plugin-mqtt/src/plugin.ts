@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { API_VERSION, coreServices, definePlugin, type PluginApi } from '@acgateway/core';
+import { API_VERSION, coreServices, defineTopic, definePlugin, z, type PluginApi } from '@acgateway/core';
 import { MqttBridge } from './bridge.js';
 import { optionsSchema } from './options.js';
 import { mqttVerbs } from './verbs.js';
@@ -11,6 +11,11 @@ const version = (createRequire(import.meta.url)('../package.json') as { version:
  * brokers of Home Assistant and Node-RED), for the tools that speak MQTT.
  */
 const deps = { bus: coreServices.bus, dispatcher: coreServices.dispatcher };
+/** The topics it publishes, as contracts: imported messages, whatever their payload. */
+export const mqttTopics = {
+  imported: defineTopic('mqtt/#', z.unknown(), { description: 'A message on an `import` pattern, as `mqtt/<mqtt topic>`: its payload parsed as JSON, else the text; retained as at the broker', rate: 'as they come' }),
+} as const;
+
 /** The plugin's context, as the bridge receives it. */
 export type BridgeApi = PluginApi<typeof deps>;
 
@@ -19,6 +24,7 @@ export const mqtt = definePlugin({
   apiVersion: API_VERSION,
   version,
   description: 'The bus to and from an MQTT broker: export, import, commands, last will',
+  topics: Object.values(mqttTopics),
   options: optionsSchema,
   deps,
   apply(api, options) {

@@ -1,4 +1,4 @@
-export { nats, nats as default } from './plugin.js';
+export { nats, nats as default, natsTopics } from './plugin.js';
 export { optionsSchema, type NatsOptions, type NatsOptionsInput } from './options.js';
 export { NatsBridge } from './bridge.js';
 export { covers, intersectPatterns, wantedImports } from './wire/interest.js';

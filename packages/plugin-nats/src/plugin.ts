@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { API_VERSION, coreServices, definePlugin, type PluginApi } from '@acgateway/core';
+import { API_VERSION, coreServices, defineTopic, definePlugin, z, type PluginApi } from '@acgateway/core';
 import { NatsBridge } from './bridge.js';
 import { optionsSchema } from './options.js';
 
@@ -7,6 +7,11 @@ const version = (createRequire(import.meta.url)('../package.json') as { version:
 
 /** `@acgateway/plugin-nats`: several gateways as one, over NATS. */
 const deps = { bus: coreServices.bus, dispatcher: coreServices.dispatcher };
+/** The topics it publishes, as contracts: imported messages, whatever their payload. */
+export const natsTopics = {
+  imported: defineTopic('+/#', z.unknown(), { description: 'A message of another gateway matching `import`, as `<node>/<topic>`: retained and payload as published on its node (checked there against its own declaration)', rate: 'as they come' }),
+} as const;
+
 /** The plugin's context, as the bridge receives it. */
 export type BridgeApi = PluginApi<typeof deps>;
 
@@ -15,6 +20,7 @@ export const nats = definePlugin({
   apiVersion: API_VERSION,
   version,
   description: 'The bus bridged over NATS: node prefixes, retained values in JetStream KV, @node commands',
+  topics: Object.values(natsTopics),
   options: optionsSchema,
   deps,
   apply(api, options) {
