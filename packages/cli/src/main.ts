@@ -81,7 +81,7 @@ function cli(io: Io, done: (code: number) => void): Argv {
       (y) => y.option('config', configOption),
       async (a) => done(await runAsyncApi({ configPath: a.config }, io)),
     )
-    .completion('completion', 'print a bash or zsh completion script (source it from your shell profile)')
+    .completion('completion', 'print a completion script: completion [bash|zsh|powershell] (default: bash or zsh from $SHELL)')
     .demandCommand(1, 'a command is needed: start, plugins, exec, init, schema, asyncapi or completion (acgateway --help)')
     .recommendCommands()
     .strict()
@@ -98,6 +98,22 @@ function cli(io: Io, done: (code: number) => void): Argv {
     });
 }
 
+/**
+ * PowerShell 7 has no yargs script: a native argument completer that asks the CLI the same question
+ * the bash and zsh scripts ask (`--get-yargs-completions` with the words typed so far).
+ */
+export const POWERSHELL_COMPLETION = `# acgateway completion for PowerShell 7: add this line to your $PROFILE
+#   acgateway completion powershell | Out-String | Invoke-Expression
+Register-ArgumentCompleter -Native -CommandName acgateway, acgateway.cmd -ScriptBlock {
+  param($wordToComplete, $commandAst, $cursorPosition)
+  $words = @($commandAst.CommandElements | Where-Object { $_.Extent.StartOffset -lt $cursorPosition } | ForEach-Object { $_.ToString() })
+  $words[0] = 'acgateway'
+  if ($wordToComplete -eq '') { $words += '' }
+  & acgateway --get-yargs-completions @words 2>$null | Where-Object { $_ } | ForEach-Object {
+    [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+  }
+}`;
+
 /** Runs the CLI; resolves to the exit code (`start` resolves when the host has stopped). */
 export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
   let code: number | undefined;
@@ -105,6 +121,17 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     const [first] = argv;
     if (first && !first.startsWith('-') && !['start', 'plugins', 'exec', 'init', 'schema', 'asyncapi', 'completion', 'help'].includes(first)) {
       throw new UsageError(`unknown command "${first}": expected start, plugins, exec, init, schema, asyncapi or completion (acgateway --help)`);
+    }
+    if (first === 'completion' && argv.length === 2 && !argv[1]!.startsWith('-')) {
+      const shell = argv[1]!;
+      if (shell === 'powershell' || shell === 'pwsh') {
+        io.out(POWERSHELL_COMPLETION);
+        return 0;
+      }
+      if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`completion: unknown shell "${shell}": expected bash, zsh or powershell`);
+      // yargs picks bash or zsh from $SHELL when it is created.
+      process.env.SHELL = `/bin/${shell}`;
+      argv = ['completion'];
     }
     const args = first === 'help' ? ['-h', ...argv.slice(1)] : argv.map((a) => (a === '--help' ? '-h' : a));
     let printed = '';

@@ -79,6 +79,19 @@ describe.skipIf(!built)('acgateway CLI (built bin)', () => {
     expect(words).toEqual(expect.arrayContaining(['start', 'plugins', 'exec', 'init', 'completion']));
     const opts = (await run(['--get-yargs-completions', 'acgateway', 'start', '--']).done).out.split('\n');
     expect(opts).toEqual(expect.arrayContaining(['--config', '--log-level']));
+    // Each shell by name, whatever $SHELL says; PowerShell gets a native completer asking the same question.
+    expect((await run(['completion', 'bash']).done).out).toMatch(/###-begin-acgateway-completions-###/);
+    expect((await run(['completion', 'zsh']).done).out).toMatch(/^#compdef acgateway/m);
+    const ps = await run(['completion', 'powershell']).done;
+    expect(ps.code).toBe(0);
+    expect(ps.out).toMatch(/^Register-ArgumentCompleter -Native -CommandName acgateway, acgateway\.cmd -ScriptBlock \{/m);
+    expect(ps.out).toContain('& acgateway --get-yargs-completions @words');
+    // What it asks after "acgateway exec " (the words typed, then an empty current word).
+    const execOpts = (await run(['--get-yargs-completions', 'acgateway', 'exec', '']).done).out.split('\n');
+    expect(execOpts).toEqual(expect.arrayContaining(['--url', '--token', '--timeout']));
+    const fish = await run(['completion', 'fish']).done;
+    expect(fish.code).toBe(2);
+    expect(fish.err).toMatch(/unknown shell "fish": expected bash, zsh or powershell/);
   });
 
   it('exits 2 naming the file for a config with a syntax error, and for invalid options', async () => {

@@ -69,9 +69,19 @@ export interface Dropped {
   reason: string;
 }
 
+/** A closed connection: its close code, and when the client tries again (none after `close()` or with `reconnect: false`). */
+export interface Closed {
+  code: number;
+  reason: string;
+  /** Connection attempts since the last welcome, this one included. */
+  attempt: number;
+  /** ms until the next attempt; undefined when there is none. */
+  retryInMs?: number;
+}
+
 interface Events {
   open: Welcome;
-  close: { code: number; reason: string };
+  close: Closed;
   dropped: Dropped;
   error: GatewayError;
 }
@@ -321,15 +331,17 @@ export class Gateway<M extends TopicTypes = Record<string, unknown>> {
       if (this.ws !== ws) return;
       this.role = undefined;
       this.failPending('DISCONNECTED', `the connection to ${this.url} closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`);
-      this.emit('close', { code: ev.code, reason: ev.reason });
+      const attempt = ++this.attempt;
       if (this.closed || this.options.reconnect === false) {
         this.closed = true;
+        this.emit('close', { code: ev.code, reason: ev.reason, attempt });
         for (const w of this.waiters.splice(0)) w.fail(new GatewayError(this.refusal ? 'REFUSED' : 'CLOSED', this.refusal ?? `the connection to ${this.url} closed`));
         return;
       }
       const min = this.options.minDelayMs ?? 250;
       const max = this.options.maxDelayMs ?? 5000;
-      const delay = Math.min(max, min * 2 ** this.attempt++) * (0.75 + Math.random() * 0.5);
+      const delay = Math.round(Math.min(max, min * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5));
+      this.emit('close', { code: ev.code, reason: ev.reason, attempt, retryInMs: delay });
       this.retry = setTimeout(() => void this.open(), delay);
     };
   }

@@ -109,13 +109,20 @@ describe('@acgateway/client against a host', () => {
     first.host.bus.publish('demo/state', { run: 1 }, { retain: true });
     const gw = client(first.urls.gateway);
     const seen: unknown[] = [];
-    const closes: number[] = [];
-    gw.on('close', (e) => void closes.push(e.code));
+    const closes: Array<{ code: number; attempt: number; retryInMs?: number }> = [];
+    gw.on('close', (e) => void closes.push(e));
     gw.subscribe('demo/state', (m) => void seen.push(m.data));
     await until('the first value', () => seen.length === 1);
     await first.stop();
     hosts.splice(hosts.indexOf(first), 1);
     await until('the close seen', () => closes.length >= 1);
+    // Each close says which attempt it was and when the next comes: doubling from minDelayMs (50), jittered by a quarter.
+    expect(closes[0]!.attempt).toBe(1);
+    expect(closes[0]!.retryInMs).toBeGreaterThanOrEqual(37);
+    expect(closes[0]!.retryInMs).toBeLessThanOrEqual(63);
+    await until('a failed retry', () => closes.length >= 2);
+    expect(closes[1]).toMatchObject({ attempt: 2 });
+    expect(closes[1]!.retryInMs).toBeGreaterThanOrEqual(75);
     const pending = gw.command('x echo after').catch((e) => e); // waits for the reconnect
     const second = await host(port);
     second.host.bus.publish('demo/state', { run: 2 }, { retain: true });

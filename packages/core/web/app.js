@@ -1,6 +1,7 @@
 // @ts-check
-// The live page: one gateway websocket, a model fed by its messages, and a draw at most once per
+// The live page: one gateway connection (@acgateway/client), a model fed by its messages, and a draw at most once per
 // screen frame (requestAnimationFrame) of only the panels that changed. No framework, no CDN.
+import { connect } from '../sdk/client.js';
 import { LAP_FLASH_MS, Model, PANELS, SUBSCRIPTIONS, clamp01, formatLap, formatRate, gearLabel } from './model.js';
 
 const model = new Model();
@@ -34,21 +35,18 @@ function fillTable(table, rows) {
 }
 
 // ---- connection ------------------------------------------------------------------------------
+// Through @acgateway/client, as any dashboard: the gateway serves it at /sdk/client.js. It reconnects
+// with backoff and resubscribes (retained values come again), and rejects a command with its code.
 
-/** @type {WebSocket | undefined} */
-let ws;
-let attempt = 0;
+/** @typedef {import('../sdk/client.js').Gateway} Gateway */
+/** @type {Gateway | undefined} */
+let gw;
 let everConnected = false;
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let retryTimer;
-let nextId = 1;
-/** @type {Map<string, HTMLElement>} command id -> its entry in the output */
-const pending = new Map();
 
 function wsUrl() {
   const u = new URL('.', location.href);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  u.search = token ? `?token=${encodeURIComponent(token)}` : '';
+  u.search = '';
   u.hash = '';
   return u.href;
 }
@@ -72,33 +70,34 @@ function notice(text, kind, hideAfterMs) {
   if (hideAfterMs) noticeTimer = setTimeout(() => (n.hidden = true), hideAfterMs);
 }
 
-function connect() {
-  clearTimeout(retryTimer);
+/** @param {import('../sdk/client.js').Message} m */
+function onMessage(m) {
+  stats.messages++;
+  model.apply(m, Date.now());
+  schedule();
+}
+
+function start() {
   setConn('connecting', everConnected ? 'reconnecting…' : 'connecting…');
-  const sock = new WebSocket(wsUrl());
-  ws = sock;
+  const client = connect(wsUrl(), { token: token || undefined, minDelayMs: 500, maxDelayMs: 10_000, commandTimeoutMs: 30_000 });
+  gw = client;
   let opened = false;
-  sock.onopen = () => {
+  client.on('open', (welcome) => {
     opened = true;
-    attempt = 0;
     stats.connects++;
     setConn('connected', 'connected');
     if (everConnected) notice('Reconnected to the gateway.', 'ok', 5000);
     else $('notice').hidden = true;
     everConnected = true;
-    sock.send(JSON.stringify({ op: 'subscribe', topics: SUBSCRIPTIONS.latest, policy: 'latest' }));
-    sock.send(JSON.stringify({ op: 'subscribe', topics: SUBSCRIPTIONS.queue, policy: 'queue' }));
-  };
-  sock.onmessage = (e) => onFrame(e.data);
-  sock.onclose = (e) => {
-    if (ws !== sock) return; // replaced by a reconnect with a new token
+    $('role').textContent = welcome.role === 'admin' ? 'full control' : 'read-only';
+    if (welcome.role === 'read') showTokenForm('Read-only connection: a full-control token allows commands that change things.');
+    else $('token-form').hidden = true;
+  });
+  client.on('close', (e) => {
+    if (gw !== client) return; // replaced by a connection with a new token
     $('role').textContent = '';
-    for (const [id, entry] of pending) showReply(entry, { id, error: { code: 'DISCONNECTED', message: 'the connection closed before the reply' } });
-    pending.clear();
-    attempt++;
-    const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() * 0.5);
-    const seconds = Math.max(1, Math.round(delay / 1000));
-    setConn('down', `disconnected, retrying in ${seconds} s (attempt ${attempt})`);
+    const seconds = Math.max(1, Math.round((e.retryInMs ?? 0) / 1000));
+    setConn('down', `disconnected, retrying in ${seconds} s (attempt ${e.attempt})`);
     if (!opened && !everConnected && (access === 'token' || access === 'invalid')) {
       showTokenForm(access === 'invalid' || token ? 'The gateway refused the token. Enter a valid token.' : 'This gateway needs a token.');
       notice('The gateway needs a token for this connection.', 'error');
@@ -107,44 +106,20 @@ function connect() {
     } else {
       notice('Cannot reach the gateway; retrying…', 'warn');
     }
-    retryTimer = setTimeout(connect, delay);
-  };
+  });
+  client.on('dropped', (d) => (stats.dropped += d.count));
+  client.on('error', (err) => {
+    // A failed connection attempt is said by its close; these are the gateway's answers to a frame.
+    if (err.code !== 'CONNECT_FAILED' && err.code !== 'REFUSED') notice(`Gateway: ${err.message}`, 'error', 8000);
+  });
+  client.subscribe(SUBSCRIPTIONS.latest, onMessage, { policy: 'latest' });
+  client.subscribe(SUBSCRIPTIONS.queue, onMessage, { policy: 'queue' });
 }
 
 /** @param {string} why */
 function showTokenForm(why) {
   $('token-form').hidden = false;
   $('token-why').textContent = why;
-}
-
-/** @param {unknown} raw */
-function onFrame(raw) {
-  if (typeof raw !== 'string') return;
-  let msg;
-  try {
-    msg = JSON.parse(raw);
-  } catch {
-    return;
-  }
-  if (msg.topic) {
-    stats.messages++;
-    model.apply(msg, Date.now());
-    schedule();
-  } else if (msg.op === 'welcome') {
-    $('role').textContent = msg.role === 'admin' ? 'full control' : 'read-only';
-    if (msg.role === 'read') showTokenForm('Read-only connection: a full-control token allows commands that change things.');
-    else $('token-form').hidden = true;
-  } else if (msg.op === 'dropped') {
-    stats.dropped += msg.count ?? 0;
-  } else if (msg.op === 'error') {
-    notice(`Gateway: ${msg.error?.message ?? 'error'}`, 'error', 8000);
-  } else if (msg.id !== undefined) {
-    const entry = pending.get(String(msg.id));
-    if (entry) {
-      pending.delete(String(msg.id));
-      showReply(entry, msg);
-    }
-  }
 }
 
 // ---- command box -----------------------------------------------------------------------------
@@ -154,7 +129,7 @@ const MAX_ENTRIES = 20;
 const MAX_TOPIC_ROWS = 200;
 const MAX_REPLY_CHARS = 20_000;
 
-/** @param {HTMLElement} entry @param {any} reply */
+/** @param {HTMLElement} entry @param {{ data?: unknown, error?: { code: string, message: string } }} reply */
 function showReply(entry, reply) {
   const out = /** @type {HTMLElement} */ (entry.querySelector('.reply'));
   if (reply.error) {
@@ -173,17 +148,18 @@ $('command-form').addEventListener('submit', (e) => {
   const input = /** @type {HTMLInputElement} */ ($('command-line'));
   const line = input.value.trim();
   if (!line) return;
-  const id = String(nextId++);
   const entry = el('div', { class: 'entry' }, el('div', { class: 'line' }, `> ${line}`), el('pre', { class: 'reply waiting' }, '…'));
   const output = $('command-output');
   output.prepend(entry);
   while (output.children.length > MAX_ENTRIES) output.lastElementChild?.remove();
-  if (!ws || ws.readyState !== WebSocket.OPEN) {
+  if (!gw?.connected) {
     showReply(entry, { error: { code: 'DISCONNECTED', message: 'not connected to the gateway; try again when it reconnects' } });
     return;
   }
-  pending.set(id, entry);
-  ws.send(JSON.stringify({ op: 'command', id, line }));
+  gw.command(line).then(
+    (data) => showReply(entry, { data }),
+    (/** @type {{ code?: string, message: string }} */ err) => showReply(entry, { error: { code: err.code ?? 'ERROR', message: err.message } }),
+  );
   input.value = '';
 });
 
@@ -192,12 +168,11 @@ $('token-form').addEventListener('submit', (e) => {
   token = /** @type {HTMLInputElement} */ ($('token-input')).value.trim();
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
   else sessionStorage.removeItem(TOKEN_KEY);
-  const old = ws;
-  ws = undefined; // its close must not schedule a retry
+  const old = gw;
+  gw = undefined; // its close must not say "retrying"
   old?.close();
   everConnected = false;
-  attempt = 0;
-  connect();
+  start();
 });
 
 // ---- drawing ---------------------------------------------------------------------------------
@@ -372,4 +347,4 @@ $('ac-node').addEventListener('change', (e) => {
   schedule();
 });
 
-connect();
+start();
