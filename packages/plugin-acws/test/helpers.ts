@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { connect, type Gateway, type GatewayError, type WebSocketConstructor } from '@acgateway/client';
 import { createTestHost, tempDir, type TestHost } from '@acgateway/core/testing';
 import type { UserConfig } from '@acgateway/core';
 import acws, { type AcwsOptionsInput } from '@acgateway/plugin-acws';
@@ -71,47 +72,34 @@ export class LineClient {
   }
 }
 
-/** A client of the core gateway websocket: `cmd(line)` resolves with `{data}` or `{error}`. */
+/**
+ * The core gateway websocket through @acgateway/client, as a dashboard would use it: `cmd(line)`
+ * resolves with `{data}` or `{error: {code, message}}`; messages of `subscribe` land in `frames`.
+ */
 export class GatewayClient {
-  private next = 0;
-  private pending = new Map<string, (f: Frame) => void>();
   readonly frames: Frame[] = [];
 
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const f = JSON.parse(d.toString());
-      this.frames.push(f);
-      if (f.id !== undefined && this.pending.has(f.id)) {
-        this.pending.get(f.id)!(f);
-        this.pending.delete(f.id);
-      }
-    });
-  }
+  private constructor(readonly gw: Gateway) {}
 
   static async connect(url: string, token?: string): Promise<GatewayClient> {
-    const ws = new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : undefined });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return new GatewayClient(ws);
+    const gw = connect(url, { token, WebSocket: WebSocket as unknown as WebSocketConstructor, reconnect: false });
+    await gw.ready();
+    return new GatewayClient(gw);
   }
 
-  cmd(line: string, timeoutMs = 8000): Promise<Frame> {
-    const id = `c${++this.next}`;
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no reply to "${line}"`)), timeoutMs);
-      this.pending.set(id, (f) => { clearTimeout(t); resolve(f); });
-      this.ws.send(JSON.stringify({ op: 'command', id, line }));
-    });
+  cmd(line: string): Promise<Frame> {
+    return this.gw.command(line).then(
+      (data) => ({ data }),
+      (err: GatewayError) => ({ error: { code: err.code, message: err.message } }),
+    );
   }
 
   subscribe(topics: string[]): void {
-    this.ws.send(JSON.stringify({ op: 'subscribe', topics, policy: 'queue' }));
+    this.gw.subscribe(topics, (m) => void this.frames.push(m), { policy: 'queue' });
   }
 
   close(): void {
-    this.ws.close();
+    this.gw.close();
   }
 }
 
