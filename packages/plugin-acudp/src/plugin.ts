@@ -49,10 +49,18 @@ class AcudpPlugin {
   private readonly badLog = new RateLimitedLog(5000);
   private readonly decodeErrors;
   private readonly datagrams;
+  private readonly conflated;
   private recorder: Recorder | undefined;
   private replayer: Replayer | undefined;
   private stateDirty = false;
-  private carBatch: CarUpdateEvent[] = [];
+  /**
+   * Car updates that arrived in this turn of the event loop, the newest per car: published together
+   * once the socket has been drained (setImmediate), so a flood is conflated here, before the bus,
+   * instead of queueing in the kernel's receive buffer while every datagram is fanned out.
+   */
+  private pendingCars = new Map<number, CarUpdateEvent>();
+  private flushScheduled = false;
+  private readonly flushCarsNow = () => this.flushCars();
   private intervalMs: number | undefined;
   private lastEventAt = 0;
   private versionWarned = false;
@@ -80,6 +88,7 @@ class AcudpPlugin {
     this.carInfoBudget = new TokenBucket(options.carInfoPerSecond, options.carInfoPerSecond * 4);
     this.decodeErrors = api.metrics.counter('acudp_decode_errors_total', 'ACSP datagrams that could not be decoded, per reason', ['reason']);
     this.datagrams = api.metrics.counter('acudp_datagrams_total', 'ACSP datagrams received (or replayed)');
+    this.conflated = api.metrics.counter('acudp_conflated_total', 'Car updates replaced by a newer one of the same car before they were published (the socket had several waiting)');
   }
 
   register(): void {
@@ -182,13 +191,23 @@ class AcudpPlugin {
   private onEvent(e: AcspEvent): void {
     this.lastEventAt = Date.now();
     this.datagrams.inc();
-    // Car updates share one topic; the car id keys them so a slow `latest` client keeps every car's newest.
-    this.api.publish(this.topics.get(e.type)!, e, e.type === 'car_update' ? { key: String(e.carId) } : undefined);
+    if (e.type === 'car_update') {
+      // Telemetry: the newest per car wins; published when this turn's datagrams are all read.
+      if (this.pendingCars.has(e.carId)) {
+        this.conflated.inc();
+        this.pendingCars.delete(e.carId); // re-inserted last: the batch keeps arrival order
+      }
+      this.pendingCars.set(e.carId, e);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flushCarsNow);
+      }
+      return;
+    }
+    // Events are never conflated, and never overtake the car updates that came before them.
+    this.flushCars();
+    this.api.publish(this.topics.get(e.type)!, e);
     switch (e.type) {
-      case 'car_update':
-        if (this.options.batchCarUpdates) this.batchCarUpdate(e);
-        this.learnDriver(e.carId);
-        return;
       case 'client_loaded':
         this.learnDriver(e.carId);
         break;
@@ -211,6 +230,22 @@ class AcudpPlugin {
     this.publishState();
   }
 
+  /**
+   * Publishes the waiting car updates: each under `acudp/car_update`, keyed by car (a slow `latest`
+   * client keeps every car's newest), and together as `acudp/car_updates` (batchCarUpdates).
+   */
+  private flushCars(): void {
+    this.flushScheduled = false;
+    if (this.pendingCars.size === 0) return;
+    const updates = [...this.pendingCars.values()];
+    this.pendingCars.clear();
+    for (const u of updates) {
+      this.api.publish('acudp/car_update', u, { key: String(u.carId) });
+      this.learnDriver(u.carId);
+    }
+    if (this.options.batchCarUpdates) this.api.publish('acudp/car_updates', { updates });
+  }
+
   /** Asks once about a car seen without a driver name (the gateway started after it joined). */
   private learnDriver(carId: number): void {
     if (!this.options.askCarInfo || this.mode !== 'udp' || this.askedCarInfo.has(carId)) return;
@@ -219,17 +254,6 @@ class AcudpPlugin {
     if (!this.carInfoBudget.take(this.api.deps.clock.now())) return;
     this.askedCarInfo.add(carId);
     this.client.getCarInfo(carId).catch((err: Error) => this.api.logger.info({ carId }, `acudp: no answer about car ${carId} (${err.message})`));
-  }
-
-  /** Collects the car updates of one turn of the event loop (the server sends a car's burst together). */
-  private batchCarUpdate(e: CarUpdateEvent): void {
-    this.carBatch.push(e);
-    if (this.carBatch.length > 1) return;
-    setImmediate(() => {
-      const updates = this.carBatch;
-      this.carBatch = [];
-      this.api.publish('acudp/car_updates', { updates });
-    });
   }
 
   private checkVersion(v: number): void {
