@@ -226,7 +226,8 @@ export class Rf2Source implements Source {
       if (gone) this.deps.logger.info({ buffer: slot.buffer }, `rF2 ${slot.buffer} buffer closed: ${gone}`);
       // An idle view is reopened at once and keeps its last copy: if rF2 still runs, nothing is republished.
       this.closeSlot(slot, idle);
-      if (idle) slot.lastOpenTry = -Infinity;
+      // Tried again at once: the status then says why it is gone ("does not exist"), not "not opened yet".
+      slot.lastOpenTry = -Infinity;
     }
     if (now - slot.lastOpenTry < (this.options.retryOpenMs ?? 1000)) return;
     slot.lastOpenTry = now;
