@@ -32,6 +32,12 @@ export const optionsSchema = z
     acceptFrom: z.enum(['server', 'any']).default('server'),
     /** With acceptFrom 'server': the datagrams' source port must be serverPort too (acServer sends from it). */
     checkSourcePort: z.boolean().default(false),
+    /**
+     * The UDP receive buffer asked of the OS (capped by net.core.rmem_max). It absorbs bursts while
+     * the gateway is busy, but under a flood it is where data waits: its size over the read rate is
+     * how old a car update can get. See the README, "Fresh under a flood".
+     */
+    recvBufferBytes: z.number().int().min(16 * 1024).max(64 << 20).default(4 << 20),
     /** Most GET_CAR_INFO requests askCarInfo sends per second (a burst of up to 4 seconds' worth is allowed). */
     carInfoPerSecond: z.number().positive().max(1000).default(8),
     /** Ask for CAR_UPDATEs at this interval (ms) at start and at every new session; unset = do not ask, 0 = off. */
