@@ -9,7 +9,8 @@
 // Where Wine is absent the tests skip with a message; under CI (CI=true) that is a failure.
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -172,4 +173,32 @@ export function startWindowsNode(args, options) {
   /** As TerminateProcess / `taskkill /F`: no handler runs. */
   const kill = () => child.kill('SIGKILL');
   return { child, exited, text, waitFor, interrupt, kill, logFile: options.logFile };
+}
+
+/**
+ * A test's Windows workspace: prepares Wine and node.exe, makes a temp folder whose node_modules is
+ * the repository's (so a config there loads the built plugins, as a user's project would), and
+ * starts node.exe processes logging into it. `cleanup()` kills what still runs and removes it.
+ * @param {string} prefix
+ */
+export async function windowsWorkspace(prefix) {
+  await prepareWindows();
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  await symlink(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  /** @type {ReturnType<typeof startWindowsNode>[]} */
+  const procs = [];
+  return {
+    dir,
+    /** @param {string[]} args @param {string} name the log file's name */
+    start(args, name) {
+      const p = startWindowsNode(args, { logFile: path.join(dir, `${name}.log`) });
+      procs.push(p);
+      return p;
+    },
+    async cleanup() {
+      for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.kill();
+      await Promise.all(procs.map((p) => p.exited));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -6,45 +6,33 @@
 // Wine absent: skipped with a message (a failure under CI). See the root README, "Windows test run".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { copyFile, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { connect, GatewayError, type GatewayClient } from '@acgateway/client';
-import { freePort, tempDir, until } from '@acgateway/core/testing';
+import { freePort, until } from '@acgateway/core/testing';
 import { createSandboxServerRoot, fakeAcServerPath } from '@acgateway/plugin-acws/fake';
-import { nodeExe, prepareWindows, repoRoot, skipWithoutWine, startWindowsNode, windowsPath } from '../../../test-support/wine.mjs';
+import { nodeExe, repoRoot, skipWithoutWine, windowsPath, windowsWorkspace, type startWindowsNode } from '../../../test-support/wine.mjs';
 
 const skip = skipWithoutWine();
 const holdScript = path.join(repoRoot, 'test-support/windows/hold-file.mjs');
 type Proc = ReturnType<typeof startWindowsNode>;
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-const procs: Proc[] = [];
+let ws: Awaited<ReturnType<typeof windowsWorkspace>>;
 const clients: GatewayClient[] = [];
+const start = (args: string[], name: string): Proc => ws.start(args, name);
 
 beforeAll(async () => {
-  if (skip) return;
-  await prepareWindows();
-  tmp = await tempDir('acgw-win-acws-');
-  await symlink(path.join(repoRoot, 'node_modules'), path.join(tmp.dir, 'node_modules'), 'dir');
+  if (!skip) ws = await windowsWorkspace('acgw-win-acws-');
 }, 180_000);
-
 afterAll(async () => {
   for (const c of clients) c.close();
-  for (const p of procs) if (p.child.exitCode === null) p.kill();
-  await Promise.all(procs.map((p) => p.exited));
-  await tmp?.remove();
+  await ws?.cleanup();
 });
-
-function start(args: string[], name: string): Proc {
-  const p = startWindowsNode(args, { logFile: path.join(tmp.dir, `${name}.log`) });
-  procs.push(p);
-  return p;
-}
 
 describe.skipIf(skip)('plugin-acws on Windows (node.exe under Wine)', () => {
   it('runs acServer.exe from the root, stops it, loses it with a killed gateway, and refuses to replace a file another program holds', async () => {
-    const sandbox = await createSandboxServerRoot(path.join(tmp.dir, 'server'), { stracker: false });
+    const sandbox = await createSandboxServerRoot(path.join(ws.dir, 'server'), { stracker: false });
     // acServer.exe: a Windows executable in the root, found by the default per-OS command.
     await copyFile(nodeExe, path.join(sandbox.root, 'acServer.exe'));
     const port = await freePort();
@@ -54,8 +42,8 @@ describe.skipIf(skip)('plugin-acws on Windows (node.exe under Wine)', () => {
       acServer: { args: { win32: [windowsPath(fakeAcServerPath), '--join', '2'], default: [] }, stopTimeoutMs: 1500, startupGraceMs: 500 },
       stracker: { enabled: false },
     };
-    await writeFile(path.join(tmp.dir, 'acgateway.config.ts'), `export default {\n  server: { port: ${port} },\n  plugins: [['@acgateway/plugin-acws', ${JSON.stringify(options)}]],\n};\n`);
-    const configArg = windowsPath(path.join(tmp.dir, 'acgateway.config.ts'));
+    await writeFile(path.join(ws.dir, 'acgateway.config.ts'), `export default {\n  server: { port: ${port} },\n  plugins: [['@acgateway/plugin-acws', ${JSON.stringify(options)}]],\n};\n`);
+    const configArg = windowsPath(path.join(ws.dir, 'acgateway.config.ts'));
     const startGateway = async (name: string) => {
       const gw = start([path.join(repoRoot, 'packages/cli/bin/acgateway.js'), 'start', '--config', configArg], name);
       await gw.waitFor(/acgateway running/, 60_000);

@@ -3,47 +3,32 @@
 // win32 opens them through kernel32. Everything is read from Linux over loopback, as any client would.
 // Wine absent: skipped with a message (a failure under CI). See README "Windows test run".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { symlink, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { connect, type Message } from '@acgateway/client';
-import { freePort, tempDir, until } from '@acgateway/core/testing';
-import { prepareWindows, repoRoot, skipWithoutWine, startWindowsNode, windowsPath } from '../../../test-support/wine.mjs';
+import { freePort, until } from '@acgateway/core/testing';
+import { repoRoot, skipWithoutWine, windowsPath, windowsWorkspace, type startWindowsNode } from '../../../test-support/wine.mjs';
 
 const skip = skipWithoutWine();
 const writerScript = path.join(repoRoot, 'packages/plugin-rf2/test/windows/rf2-writer.mjs');
 type Proc = ReturnType<typeof startWindowsNode>;
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-const procs: Proc[] = [];
+let ws: Awaited<ReturnType<typeof windowsWorkspace>>;
+const start = (args: string[], name: string): Proc => ws.start(args, name);
 
 beforeAll(async () => {
-  if (skip) return;
-  await prepareWindows();
-  tmp = await tempDir('acgw-win-rf2-');
-  // The config's folder resolves plugins from its node_modules, as a user's project would.
-  await symlink(path.join(repoRoot, 'node_modules'), path.join(tmp.dir, 'node_modules'), 'dir');
+  if (!skip) ws = await windowsWorkspace('acgw-win-rf2-');
 }, 180_000);
-
-afterAll(async () => {
-  for (const p of procs) if (p.child.exitCode === null) p.kill();
-  await Promise.all(procs.map((p) => p.exited));
-  await tmp?.remove();
-});
-
-function start(args: string[], name: string): Proc {
-  const p = startWindowsNode(args, { logFile: path.join(tmp.dir, `${name}.log`) });
-  procs.push(p);
-  return p;
-}
+afterAll(() => ws?.cleanup());
 
 async function gateway(name: string, rf2: Record<string, unknown>) {
   const port = await freePort();
   const feedPort = await freePort();
-  const dir = path.join(tmp.dir, name);
-  await writeFile(path.join(tmp.dir, `${name}.config.ts`), `import type { AcgatewayConfig } from '@acgateway/core';\nexport default {\n  server: { port: ${port} },\n  plugins: [['@acgateway/plugin-rf2', ${JSON.stringify({ ...rf2, feed: { port: feedPort } })}]],\n} satisfies AcgatewayConfig;\n`);
+  const dir = path.join(ws.dir, name);
+  await writeFile(path.join(ws.dir, `${name}.config.ts`), `import type { AcgatewayConfig } from '@acgateway/core';\nexport default {\n  server: { port: ${port} },\n  plugins: [['@acgateway/plugin-rf2', ${JSON.stringify({ ...rf2, feed: { port: feedPort } })}]],\n} satisfies AcgatewayConfig;\n`);
   // A Windows path, backslashes and drive letter, as a Windows user types it.
-  const configArg = windowsPath(path.join(tmp.dir, `${name}.config.ts`));
+  const configArg = windowsPath(path.join(ws.dir, `${name}.config.ts`));
   expect(configArg).toMatch(/^Z:\\.*\\[a-z]+\.config\.ts$/);
   const gw = start([path.join(repoRoot, 'packages/cli/bin/acgateway.js'), 'start', '--config', configArg], dir.split(path.sep).pop()!);
   await gw.waitFor(/acgateway running/, 60_000);
