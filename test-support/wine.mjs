@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { skipWithout } from './brokers.mjs';
 
 const run = promisify(execFile);
 export const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../..');
@@ -27,13 +28,8 @@ const find = (...candidates) => candidates.find((p) => existsSync(p));
 /** @type {string | undefined} */
 export const winePath = process.env.WINE_PATH || find('/usr/bin/wine', '/usr/local/bin/wine', '/usr/bin/wine64', '/usr/lib/wine/wine64');
 
-/** Whether the Windows tests should skip: Wine absent on a developer's machine (under CI: never). */
-export function skipWithoutWine() {
-  if (winePath) return false;
-  if (process.env.CI === 'true') return false; // prepareWindows fails, loudly
-  console.warn('Windows tests skipped: Wine is not installed (Debian\'s "wine" package; .ci/run installs it)');
-  return true;
-}
+/** Whether the Windows tests should skip: Wine absent on a developer's machine (under CI: never, prepareWindows fails loudly). */
+export const skipWithoutWine = () => skipWithout(winePath, 'wine');
 
 /** A Linux path as Wine's Windows programs see it: drive Z: is the root, with backslashes. */
 export function windowsPath(p) {

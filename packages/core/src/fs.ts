@@ -63,13 +63,15 @@ export async function replaceWithBackup(tmp: string, file: string, options: Atom
       backup = undefined;
     }
   }
+  const windows = process.platform === 'win32';
   try {
-    await renameRetrying(tmp, file, options.renameRetryMs ?? (process.platform === 'win32' ? 1000 : 0));
+    await renameRetrying(tmp, file, options.renameRetryMs ?? (windows ? 1000 : 0));
   } catch (err) {
     // The file is unchanged: a backup of it made for this write is only a duplicate.
     if (backup) await fs.rm(backup, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
-    if (code && HELD.has(code)) {
+    // Elsewhere EACCES/EPERM mean permissions, and the system's own message says so.
+    if (windows && code && HELD.has(code)) {
       throw Object.assign(new Error(`cannot replace ${file}: another program holds it open (${code}); it was left unchanged`), { code, cause: err });
     }
     throw err;

@@ -64,11 +64,12 @@ class AcudpPlugin {
    * instead of queueing in the kernel's receive buffer while every datagram is fanned out.
    */
   private pendingCars = new Map<number, CarUpdateEvent>();
-  private flushScheduled = false;
+  /** The check after this turn, while car updates wait (one at a time). */
+  private flushCheck: NodeJS.Immediate | undefined;
   /** Datagrams read since the last check, and when the oldest waiting car update came. */
   private turnDatagrams = 0;
   private heldSince = 0;
-  private readonly flushCarsNow = () => this.flushWhenDrained();
+  private readonly afterTurn = () => this.flushWhenDrained();
   private intervalMs: number | undefined;
   private lastEventAt = 0;
   private versionWarned = false;
@@ -208,10 +209,9 @@ class AcudpPlugin {
         this.pendingCars.delete(e.carId); // re-inserted last: the batch keeps arrival order
       }
       this.pendingCars.set(e.carId, e);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
+      if (!this.flushCheck) {
         this.heldSince = performance.now();
-        setImmediate(this.flushCarsNow);
+        this.flushCheck = setImmediate(this.afterTurn);
       }
       return;
     }
@@ -251,8 +251,8 @@ class AcudpPlugin {
   private flushWhenDrained(): void {
     const full = this.turnDatagrams >= READ_BURST;
     this.turnDatagrams = 0;
-    if (full && this.pendingCars.size > 0 && performance.now() - this.heldSince < HOLD_MAX_MS) {
-      setImmediate(this.flushCarsNow);
+    if (full && performance.now() - this.heldSince < HOLD_MAX_MS) {
+      this.flushCheck = setImmediate(this.afterTurn);
       return;
     }
     this.flushCars();
@@ -263,7 +263,8 @@ class AcudpPlugin {
    * client keeps every car's newest), and together as `acudp/car_updates` (batchCarUpdates).
    */
   private flushCars(): void {
-    this.flushScheduled = false;
+    if (this.flushCheck) clearImmediate(this.flushCheck);
+    this.flushCheck = undefined;
     if (this.pendingCars.size === 0) return;
     const updates = [...this.pendingCars.values()];
     this.pendingCars.clear();

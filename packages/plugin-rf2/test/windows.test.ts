@@ -29,7 +29,6 @@ async function gateway(name: string, rf2: Record<string, unknown>) {
   await writeFile(path.join(ws.dir, `${name}.config.ts`), `import type { AcgatewayConfig } from '@acgateway/core';\nexport default {\n  server: { port: ${port} },\n  plugins: [['@acgateway/plugin-rf2', ${JSON.stringify({ ...rf2, feed: { port: feedPort } })}]],\n} satisfies AcgatewayConfig;\n`);
   // A Windows path, backslashes and drive letter, as a Windows user types it.
   const configArg = windowsPath(path.join(ws.dir, `${name}.config.ts`));
-  expect(configArg).toMatch(/^Z:\\.*\\[a-z]+\.config\.ts$/);
   const gw = start([path.join(repoRoot, 'packages/cli/bin/acgateway.js'), 'start', '--config', configArg], dir.split(path.sep).pop()!);
   await gw.waitFor(/acgateway running/, 60_000);
   return { gw, url: `ws://127.0.0.1:${port}/`, http: `http://127.0.0.1:${port}`, feed: `ws://127.0.0.1:${feedPort}/` };
