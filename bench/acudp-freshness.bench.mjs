@@ -52,13 +52,14 @@ async function clients() {
   const base = Number(process.argv[3]);
   let ages = [];
   let frames = 0;
-  let cars = [];
-  const open = (url, n) =>
+  /** Per side, one set of car ids per connection: every car must reach every client of the side measured. */
+  const cars = { gateway: [], loop: [] };
+  const open = (side, url, n) =>
     Promise.all(
       Array.from({ length: n }, (_, i) => new Promise((resolve) => {
         const ws = new WebSocket(url);
         const seen = new Set();
-        cars[i] = seen;
+        cars[side].push(seen);
         ws.on('message', (d) => {
           const s = String(d);
           if (s.startsWith('{"op"')) {
@@ -78,18 +79,17 @@ async function clients() {
     );
   process.on('message', async (m) => {
     if (m.open) {
-      cars = [];
-      await open(m.open, CLIENTS);
+      await open(m.side, m.open, CLIENTS);
       process.send({ opened: m.open });
     } else if (m.reset) {
       ages = [];
       frames = 0;
-      for (const s of cars) s.clear();
+      for (const s of [...cars.gateway, ...cars.loop]) s.clear();
       process.send({ reset: true });
     } else if (m.report) {
       ages.sort((a, b) => a - b);
       const q = (p) => (ages.length ? ages[Math.min(ages.length - 1, Math.floor(p * ages.length))] : null);
-      process.send({ report: { p50: q(0.5), p99: q(0.99), frames, carsMin: Math.min(...cars.map((s) => s.size)) } });
+      process.send({ report: { p50: q(0.5), p99: q(0.99), frames, carsMin: Math.min(...cars[m.report].map((s) => s.size)) } });
     } else if (m.exit) process.exit(0);
   });
   process.send({ hello: true });
@@ -137,8 +137,8 @@ async function main() {
 
   const child = fork(self, ['--clients', String(base)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise((r) => child.once('message', r));
-  await ask(child, { open: gwUrl }, 'opened');
-  await ask(child, { open: `ws://127.0.0.1:${wss.address().port}/` }, 'opened');
+  await ask(child, { side: 'gateway', open: gwUrl }, 'opened');
+  await ask(child, { side: 'loop', open: `ws://127.0.0.1:${wss.address().port}/` }, 'opened');
 
   const results = { gateway: [], loop: [] };
   const window = async (side) => {
@@ -150,7 +150,7 @@ async function main() {
     const c0 = process.cpuUsage();
     const t0 = monoMs();
     await new Promise((r) => setTimeout(r, WINDOW_MS));
-    const rep = await ask(child, { report: true }, 'report');
+    const rep = await ask(child, { report: side }, 'report');
     const s1 = await ask(worker, { stats: true }, 'sent');
     const cpu = process.cpuUsage(c0);
     const secs = (monoMs() - t0) / 1000;
@@ -164,7 +164,7 @@ async function main() {
     await window('loop');
     await window('gateway');
   }
-  const conflated = Number(/acgateway_acudp_conflated_total\S* (\d+)/.exec(await host.metrics?.exposition?.() ?? '')?.[1] ?? NaN);
+  const conflated = Number(/^acudp_conflated_total\S* (\d+)/m.exec(await host.metrics.exposition())?.[1] ?? NaN);
   child.send({ exit: true });
   await worker.terminate();
   loop.close();
