@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@acgateway\/core\/testing$/, replacement: pkg('core/src/testing/index.ts') },
       { find: /^@acgateway\/core$/, replacement: pkg('core/src/index.ts') },
       { find: /^@acgateway\/client$/, replacement: pkg('client/src/index.ts') },
+      { find: /^@acgateway\/recorder$/, replacement: pkg('recorder/src/index.ts') },
       { find: /^@acgateway\/plugin-(acudp|rf2|acws|emperor|robocar)\/fake$/, replacement: pkg('plugin-$1/src/fake/index.ts') },
       { find: /^@acgateway\/plugin-(acudp|rf2|acws|emperor|robocar|mqtt|nats)$/, replacement: pkg('plugin-$1/src/index.ts') },
     ],

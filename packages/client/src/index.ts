@@ -17,6 +17,8 @@ export interface Message<T = unknown> {
   /** ms since the epoch, when it was published at its source. */
   ts: number;
   data: T;
+  /** True for a topic's retained value (the last one, kept for new subscribers). */
+  retained?: boolean;
 }
 
 export type Policy = 'latest' | 'queue';
@@ -347,14 +349,14 @@ export class Gateway<M extends TopicTypes = Record<string, unknown>> {
   }
 
   private onFrame(raw: string): void {
-    let f: { op?: string; topics?: unknown; topic?: string; ts?: number; data?: unknown; id?: unknown; error?: { code: string; message: string }; count?: number; reason?: string } & Partial<Welcome>;
+    let f: { op?: string; topics?: unknown; topic?: string; ts?: number; data?: unknown; retained?: boolean; id?: unknown; error?: { code: string; message: string }; count?: number; reason?: string } & Partial<Welcome>;
     try {
       f = JSON.parse(raw);
     } catch {
       return;
     }
     if (typeof f.topic === 'string') {
-      const m = { topic: f.topic, ts: f.ts ?? 0, data: f.data };
+      const m: Message = f.retained ? { topic: f.topic, ts: f.ts ?? 0, data: f.data, retained: true } : { topic: f.topic, ts: f.ts ?? 0, data: f.data };
       for (const s of this.subs) if (s.match.some((x) => x(m.topic))) s.handler(m);
       return;
     }

@@ -1,0 +1,13 @@
+export { recorder, recorder as default, BusRecorder, BusReplay, optionsSchema, recordSchema, replaySchema, type RecorderOptions, type RecordOptions, type ReplayConfig } from './plugin.js';
+export { RECORDER_VERSION } from './version.js';
+export { ChunkKind, Codec, MAGIC, FORMAT_VERSION, encodeRecord, decodeRecords, type ChunkInfo, type RecordedMessage, type RecordingHeader } from './format.js';
+export { RecordingWriter, SESSION_TOPICS, partName, type WriterOptions, type WriterStats } from './writer.js';
+export { RecordingReader, RecordingFormatError, isAcgrec } from './reader.js';
+export { Replayer, parseOffset, type ReplayOptions, type ReplayStats } from './replay.js';
+export { GatewayRecorder, type GatewayRecordOptions, type GatewayRecordSummary } from './ws-recorder.js';
+export { recordingFileName, pluginsOf } from './naming.js';
+export { exportRecording, type ExportFormat, type ExportOptions, type ExportSummary } from './export/index.js';
+export { flatten, declaredKind, topicFileName, type ColumnKind, type Row } from './export/table.js';
+export { LapTable, LAP_COLUMNS, formatLapTime } from './export/laps.js';
+export { encodeLd, encodeLdx, resample, MotecCollector, type LdChannel, type LdFile } from './export/motec.js';
+export { csvCell } from './export/csv.js';

@@ -1,0 +1,13 @@
+/** `{time}` in a recording's file name becomes the local start time, `20261205-143000`. */
+export function recordingFileName(file: string, at: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${at.getFullYear()}${p(at.getMonth() + 1)}${p(at.getDate())}-${p(at.getHours())}${p(at.getMinutes())}${p(at.getSeconds())}`;
+  return file.replaceAll('{time}', stamp);
+}
+
+/** The plugins and their versions from a `core/status` payload (none when there is no status). */
+export function pluginsOf(status: unknown): Array<{ name: string; version?: string }> {
+  const plugins = (status as { plugins?: unknown } | undefined)?.plugins;
+  if (!Array.isArray(plugins)) return [];
+  return plugins.filter((p): p is { name: string; version?: unknown } => typeof p?.name === 'string').map((p) => (typeof p.version === 'string' ? { name: p.name, version: p.version } : { name: p.name }));
+}
