@@ -6,6 +6,7 @@ import { runExec } from './exec.js';
 import { runInit } from './init.js';
 import { runSchema } from './schema.js';
 import { runAsyncApi } from './asyncapi.js';
+import { runExport, runRecord, runReplay } from './recording.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -18,6 +19,14 @@ exec connects to ws://127.0.0.1:8090/ by default (ACGATEWAY_URL and ACGATEWAY_TO
 Exit codes: 0 ok, 1 runtime error or error reply, 2 bad config or usage.`;
 
 export class UsageError extends Error {}
+
+/** An optional positive number option, or a usage error naming it. */
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got "${value}"`);
+  return n;
+}
 
 const configOption = { alias: 'c', type: 'string', describe: 'the config file (default: found from the working folder upwards)' } as const;
 
@@ -81,8 +90,79 @@ function cli(io: Io, done: (code: number) => void): Argv {
       (y) => y.option('config', configOption),
       async (a) => done(await runAsyncApi({ configPath: a.config }, io)),
     )
+    .command(
+      'record',
+      'record a running gateway\'s topics to an .acgrec file (compressed, indexed, crash-safe) until Ctrl-C or --duration',
+      (y) =>
+        y
+          .option('url', { type: 'string', describe: 'the gateway websocket', defaultDescription: 'ACGATEWAY_URL or ws://127.0.0.1:8090/' })
+          .option('token', { type: 'string', describe: 'the token to present', defaultDescription: 'ACGATEWAY_TOKEN' })
+          .option('topics', { alias: 't', type: 'string', array: true, describe: 'topic patterns, e.g. \'acudp/#\' \'rf2/#\'', default: ['#'] })
+          .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the file (never overwritten; {time} becomes the start time)' })
+          .option('duration', { type: 'string', describe: 'stop after this many seconds' })
+          .option('max-bytes', { type: 'string', describe: 'bytes per file; then --rotate says what follows' })
+          .option('rotate', { choices: ['size', 'session', 'none'], describe: 'a new file at --max-bytes (size), at each new session too (session), or stop (none)', default: 'size' })
+          .option('max-files', { type: 'string', describe: 'keep at most this many files of a rotating recording' }),
+      async (a) => {
+        const { recordingFileName } = await import('@acgateway/recorder');
+        done(
+          await runRecord(
+            {
+              url: a.url ?? process.env.ACGATEWAY_URL ?? 'ws://127.0.0.1:8090/',
+              token: a.token ?? process.env.ACGATEWAY_TOKEN,
+              topics: (a.topics ?? ['#']).map(String),
+              out: recordingFileName(a.out, new Date()),
+              durationS: positive('--duration', a.duration),
+              maxBytes: positive('--max-bytes', a.maxBytes),
+              rotate: a.rotate as 'size' | 'session' | 'none',
+              maxFiles: positive('--max-files', a.maxFiles),
+              tty: process.stderr.isTTY === true,
+            },
+            io,
+          ),
+        );
+      },
+    )
+    .command(
+      'replay <file>',
+      'run a gateway that publishes a recording (.acgrec, or an .acudp datagram recording) with its timing',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'the recording' })
+          .option('speed', { type: 'string', describe: '1 = as recorded, 4 = four times faster, max = flat out', default: '1' })
+          .option('loop', { type: 'boolean', describe: 'start again at the end' })
+          .option('from', { type: 'string', describe: 'start this far in: 00:12:30, 12:30 or seconds' })
+          .option('topics', { alias: 't', type: 'string', array: true, describe: 'only these topic patterns' })
+          .option('config', { ...configOption, describe: 'a config whose server settings and plugins to run as well (default: the gateway alone)' })
+          .option('host', { type: 'string', describe: 'where the gateway listens (default 127.0.0.1)' })
+          .option('port', { alias: 'p', type: 'string', describe: 'the gateway port (default 8090; 0 = any free one)' })
+          .option('log-level', { alias: 'l', type: 'string', describe: 'trace, debug, info, warn, error, fatal or silent' }),
+      async (a) => {
+        const speed = a.speed === 'max' ? 'max' : Number(a.speed);
+        if (speed !== 'max' && !(speed > 0)) throw new UsageError(`--speed must be a positive number or max, got "${a.speed}"`);
+        const port = a.port === undefined ? undefined : Number(a.port);
+        if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port must be 0 to 65535, got "${a.port}"`);
+        if (a.from) (await import('@acgateway/recorder')).parseOffset(a.from);
+        done(await runReplay({ file: a.file!, speed, loop: a.loop ?? false, from: a.from, topics: a.topics?.map(String), configPath: a.config, host: a.host, port, logLevel: a.logLevel }, io));
+      },
+    )
+    .command(
+      'export <file>',
+      'export a recording: csv (a file per topic and a lap table), parquet (the same, typed) or motec (rF2 telemetry as MoTeC i2 .ld and .ldx)',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'the .acgrec recording' })
+          .option('format', { alias: 'f', choices: ['csv', 'parquet', 'motec'], demandOption: true, describe: 'what to write' })
+          .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the folder to write into' })
+          .option('topics', { alias: 't', type: 'string', array: true, describe: 'only these topic patterns (csv, parquet)' })
+          .option('hz', { type: 'string', describe: 'MoTeC sample rate (default 50)' }),
+      async (a) => {
+        const hz = positive('--hz', a.hz);
+        done(await runExport({ file: a.file!, format: a.format as 'csv' | 'parquet' | 'motec', out: a.out, topics: a.topics?.map(String), hz, tty: process.stderr.isTTY === true }, io));
+      },
+    )
     .completion('completion', 'print a completion script: completion [bash|zsh|powershell] (default: bash or zsh from $SHELL)')
-    .demandCommand(1, 'a command is needed: start, plugins, exec, init, schema, asyncapi or completion (acgateway --help)')
+    .demandCommand(1, 'a command is needed: start, plugins, exec, record, replay, export, init, schema, asyncapi or completion (acgateway --help)')
     .recommendCommands()
     .strict()
     .epilogue(EPILOGUE)
@@ -119,8 +199,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   let code: number | undefined;
   try {
     const [first] = argv;
-    if (first && !first.startsWith('-') && !['start', 'plugins', 'exec', 'init', 'schema', 'asyncapi', 'completion', 'help'].includes(first)) {
-      throw new UsageError(`unknown command "${first}": expected start, plugins, exec, init, schema, asyncapi or completion (acgateway --help)`);
+    if (first && !first.startsWith('-') && !['start', 'plugins', 'exec', 'record', 'replay', 'export', 'init', 'schema', 'asyncapi', 'completion', 'help'].includes(first)) {
+      throw new UsageError(`unknown command "${first}": expected start, plugins, exec, record, replay, export, init, schema, asyncapi or completion (acgateway --help)`);
     }
     if (first === 'completion' && argv.length === 2 && !argv[1]!.startsWith('-')) {
       const shell = argv[1]!;

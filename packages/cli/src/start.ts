@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, Host, loadConfigFile, resolveConfig, type LogLevel } from '@acgateway/core';
+import { ConfigError, createLogger, Host, loadConfigFile, resolveConfig, type Logger, type LogLevel } from '@acgateway/core';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -20,6 +20,11 @@ export async function loadHost(options: { configPath?: string; logLevel?: string
 export async function runStart(options: { configPath?: string; logLevel?: string }, io: { out: (s: string) => void }): Promise<number> {
   const { host, loaded, logger } = await loadHost(options);
   logger.info({ config: loaded.filepath }, 'config loaded');
+  return runHost(host, logger, io);
+}
+
+/** Starts a host and runs it until SIGINT/SIGTERM (a second signal forces the exit); resolves to the exit code. */
+export async function runHost(host: Host, logger: Logger, io: { out: (s: string) => void }): Promise<number> {
   // A promise a plugin forgot to catch is logged, not allowed to end the host (Node's default).
   const onRejection = (reason: unknown) => logger.error({ err: reason }, 'unhandled promise rejection (a plugin did not catch an error)');
   process.on('unhandledRejection', onRejection);

@@ -60,7 +60,7 @@ export interface RecordingHeader {
   /** The gateway recorded: its version (and URL when recorded over the websocket). */
   gateway: { version: string; url?: string; node?: string };
   /** The gateway's plugins and their versions (from its `core/status`), when it published one. */
-  plugins: Array<{ name: string; version?: string }>;
+  plugins: Array<{ name: string; version?: string; origin?: string }>;
   /** The topic patterns recorded. */
   topics: string[];
   /** What wrote the file (`acgateway record`, or the recorder plugin in a host). */

@@ -6,8 +6,10 @@ export function recordingFileName(file: string, at: Date): string {
 }
 
 /** The plugins and their versions from a `core/status` payload (none when there is no status). */
-export function pluginsOf(status: unknown): Array<{ name: string; version?: string }> {
+export function pluginsOf(status: unknown): Array<{ name: string; version?: string; origin?: string }> {
   const plugins = (status as { plugins?: unknown } | undefined)?.plugins;
   if (!Array.isArray(plugins)) return [];
-  return plugins.filter((p): p is { name: string; version?: unknown } => typeof p?.name === 'string').map((p) => (typeof p.version === 'string' ? { name: p.name, version: p.version } : { name: p.name }));
+  return plugins
+    .filter((p): p is { name: string; version?: unknown; origin?: unknown } => typeof p?.name === 'string')
+    .map((p) => ({ name: p.name, ...(typeof p.version === 'string' ? { version: p.version } : {}), ...(typeof p.origin === 'string' ? { origin: p.origin } : {}) }));
 }

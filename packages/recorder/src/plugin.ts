@@ -134,6 +134,10 @@ export class BusReplay implements Source {
     const file = path.resolve(this.api.configDir, this.options.file);
     const fromMs = typeof this.options.from === 'number' ? this.options.from * 1000 : parseOffset(this.options.from);
     this.reader = await RecordingReader.open(file);
+    if (fromMs > this.reader.durationMs) {
+      await this.reader.close();
+      throw new Error(`replay: from ${Math.round(fromMs / 1000)} s is past the end of ${file} (${Math.round(this.reader.durationMs / 1000)} s long)`);
+    }
     if (this.reader.partialTailBytes) this.api.logger.warn({ file, bytes: this.reader.partialTailBytes }, 'recording ends in a partial chunk (the recorder was stopped hard): replaying what came before it');
     this.replayer = new Replayer(
       this.reader,

@@ -69,7 +69,7 @@ export class LapTable {
       const who = this.acCars.get(d.carId);
       const ms = Number(d.lapTimeMs);
       this.rows.push({
-        t_ms: m.t,
+        t_ms: Math.round(m.t * 1000) / 1000,
         source: 'acudp',
         server: '',
         session: this.acSession,
@@ -92,10 +92,14 @@ export class LapTable {
     const server = parts[1] ?? '';
     const event = parts.slice(2).join('/');
     if (event === 'event/new_session') this.emperorSession.set(server, String(d.name ?? d.type ?? ''));
+    else if (event === 'state') {
+      const name = (d.session as Record<string, unknown> | null | undefined)?.name;
+      if (typeof name === 'string' && name) this.emperorSession.set(server, name);
+    }
     else if (event === 'event/lap_completed') {
       const ms = typeof d.lapMs === 'number' ? d.lapMs : null;
       this.rows.push({
-        t_ms: m.t,
+        t_ms: Math.round(m.t * 1000) / 1000,
         source: 'emperor',
         server,
         session: this.emperorSession.get(server) ?? '',

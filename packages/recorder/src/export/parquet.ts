@@ -19,7 +19,9 @@ export async function writeParquet(file: string, kinds: Map<string, ColumnKind>,
         const kind = kinds.get(name)!;
         if (v === null || v === undefined) out[name] = null;
         else if (name === 'ts') out[name] = new Date(Number(v));
-        else if (kind === 'string' || kind === 'json') out[name] = typeof v === 'string' ? v : String(v);
+        else if (kind === 'string') out[name] = typeof v === 'string' ? v : String(v);
+        // The writer serializes JSON columns itself: it gets the value, not our text of it.
+        else if (kind === 'json') out[name] = typeof v === 'string' ? parseOr(v) : v;
         else out[name] = v;
       }
       yield out;
@@ -34,4 +36,12 @@ export async function writeParquet(file: string, kinds: Map<string, ColumnKind>,
     createdBy: 'acgateway export',
   });
   return n;
+}
+
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
