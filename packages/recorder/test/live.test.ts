@@ -28,7 +28,7 @@ beforeAll(async () => {
   await fake.start();
   sim = new Rf2Simulator({ dir: path.join(tmp.dir, 'rf2'), vehicles: 4, playerName: 'Replay Driver' });
   sim.start();
-  live = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: fake.commandPort, realtimeIntervalMs: 50 }), rf2({ dir: path.join(tmp.dir, 'rf2'), pollHz: 50, feed: { port: 0 } })] });
+  live = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: fake.commandPort, realtimeIntervalMs: 50}), rf2({ dir: path.join(tmp.dir, 'rf2'), pollHz: 50, feed: { port: 0 } })] });
   const listenPort = (live.host.describe().find((p) => p.name === 'acudp')!.sources[0]!.status as { listenPort: number }).listenPort;
   fake.setPluginAddress(listenPort);
   await live.waitFor('rf2/telemetry', undefined, 10_000);
@@ -189,6 +189,32 @@ describe.skipIf(!built)('acgateway record, kill, replay', () => {
     } finally {
       await small.stop();
     }
+  });
+
+  it('acgateway replay runs an .acudp datagram recording through acudp, as before', async () => {
+    // A datagram recording made by acudp's own `record` option.
+    const file = path.join(tmp.dir, 'live.acudp');
+    const server = new FakeAcServer({ cars: 3, lapMs: 3000, loadDelayMs: 10, chatEveryMs: 0, collisionEveryMs: 0 });
+    await server.start();
+    const maker = await createTestHost({ plugins: [acudp({ listenPort: 0, serverPort: server.commandPort, realtimeIntervalMs: 50, record: { file } })] });
+    server.setPluginAddress((maker.host.describe().find((p) => p.name === 'acudp')!.sources[0]!.status as { listenPort: number }).listenPort);
+    await maker.waitFor('acudp/car_update', undefined, 10_000);
+    await maker.stop();
+    await server.stop();
+    const child = spawn(process.execPath, [bin, 'replay', file, '--port', '0', '--loop', '-l', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const url = (await until('the banner', () => /--url (ws:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1], 15_000)) as string;
+    const gw = connect(url, { reconnect: false });
+    const update = await new Promise<{ data: unknown }>((resolve) => gw.subscribe('acudp/car_update', resolve));
+    const state = await new Promise<{ data: { mode: string } }>((resolve) => gw.subscribe('acudp/state', (m) => resolve(m as { data: { mode: string } })));
+    gw.close();
+    expect(update.data).toMatchObject({ type: 'car_update' });
+    expect(state.data.mode).toBe('replay');
+    child.kill('SIGINT');
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
   });
 
   it('the replay CLI refuses what is not a recording, and a --from past the end', async () => {
