@@ -102,7 +102,7 @@ export const demoFakes = definePlugin({
     }
 
     if (o.acudp.enabled) {
-      const fake = new FakeAcServer({ cars: o.acudp.cars, pluginPort: o.acudp.pluginPort, commandPort: o.acudp.commandPort, lapMs: o.acudp.lapMs, chatEveryMs: 15_000, collisionEveryMs: 6_000, churnEveryMs: 45_000 });
+      const fake = new FakeAcServer({ cars: o.acudp.cars, pluginPort: o.acudp.pluginPort, commandPort: o.acudp.commandPort, lapMs: o.acudp.lapMs, midSession: true, chatEveryMs: 15_000, collisionEveryMs: 6_000, churnEveryMs: 45_000 });
       api.addSource({
         name: 'fake-ac-server',
         start: () => fake.start(),

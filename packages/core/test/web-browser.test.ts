@@ -140,6 +140,51 @@ describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, 
     expect(pageErrors).toEqual([]);
   });
 
+  it('the AC board says why positions are empty before the first lap, and marks cut laps', async () => {
+    const cars = [
+      { carId: 0, driverName: 'Clean', carModel: 'ks_a', connected: true, laps: 0, lastLapMs: null, lastLapCuts: null, bestLapMs: null },
+      { carId: 1, driverName: 'Cutter', carModel: 'ks_b', connected: true, laps: 0, lastLapMs: null, lastLapCuts: null, bestLapMs: null },
+    ];
+    const session = { name: 'Qualify', sessionType: 2, track: 'ks_vallelunga', timeMinutes: 15 };
+    const acudp = definePlugin({
+      name: 'acudp',
+      apiVersion: API_VERSION,
+      apply(api) {
+        api.addSource({ name: 'fake', start: () => void api.publish('acudp/state', { mode: 'udp', session, cars, leaderboard: null }, { retain: true }), stop: () => {} });
+      },
+    });
+    host = await createTestHost({ plugins: [acudp()], config: { log: { level: 'warn' } } });
+    const p = await openPage(host.urls.page);
+    await p.waitForSelector('#ac-note:not([hidden])');
+    expect(await text(p, '#ac-note')).toContain('No positions yet');
+    expect(await p.locator('#ac-board td.pos').allInnerTexts()).toEqual(['–', '–']);
+    // A lap each: Cutter's is faster but cut, and the server ranks him first all the same.
+    host.host.bus.publish(
+      'acudp/state',
+      {
+        mode: 'udp',
+        session,
+        cars: [
+          { ...cars[0], laps: 1, lastLapMs: 92_000, lastLapCuts: 0, bestLapMs: 92_000 },
+          { ...cars[1], laps: 1, lastLapMs: 89_000, lastLapCuts: 2, bestLapMs: null },
+        ],
+        leaderboard: { entries: [{ carId: 1, timeMs: 89_000, laps: 1 }, { carId: 0, timeMs: 92_000, laps: 1 }] },
+      },
+      { retain: true },
+    );
+    await p.waitForSelector('#ac-note[hidden]', { state: 'attached' });
+    await expect.poll(() => p.locator('#ac-board tbody tr td:nth-child(3)').allInnerTexts()).toEqual(['Cutter', 'Clean']);
+    const cutter = p.locator('#ac-board tr[data-car="1"]');
+    expect(await cutter.locator('td.pos').innerText()).toBe('1');
+    expect(await cutter.locator('td.last').innerText()).toBe('1:29.000 cut');
+    expect(await cutter.locator('td.last').getAttribute('class')).toContain('cut');
+    expect(await cutter.locator('td.best').innerText()).toBe('no clean lap');
+    const clean = p.locator('#ac-board tr[data-car="0"]');
+    expect([await clean.locator('td.last').innerText(), await clean.locator('td.best').innerText()]).toEqual(['1:32.000', '1:32.000']);
+    expect(await clean.locator('td.cut').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('sends a line from the command box and shows the reply or the error', async () => {
     host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' } } });
     const p = await openPage(host.urls.page);

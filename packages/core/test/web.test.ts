@@ -166,6 +166,36 @@ describe('the page model (web/model.js)', () => {
     expect(m.acRows(1000 + 3000).some((r) => r.flash)).toBe(false);
     expect(m.recentLaps[0]).toMatchObject({ driver: 'Ana', cuts: 1 });
     expect(m.acSession()).toMatchObject({ name: 'Race', type: 'Race', track: 'monza', length: '10 laps' });
+    expect(m.acPositionsNote()).toBeNull();
+  });
+
+  it('marks a cut lap, says when a car has no clean lap, and follows the server when such a car leads', () => {
+    const m = new Model();
+    const state = (leaderboard: unknown) =>
+      m.apply(
+        msg('acudp/state', {
+          session: { name: 'Qualify', sessionType: 2 },
+          cars: [
+            { carId: 0, connected: true, driverName: 'Ana', laps: 3, lastLapMs: 91_000, lastLapCuts: 2, bestLapMs: 89_500 },
+            { carId: 1, connected: true, driverName: 'Cutter', laps: 2, lastLapMs: 85_000, lastLapCuts: 1, bestLapMs: null },
+            { carId: 2, connected: true, driverName: 'Slow', laps: 0, lastLapMs: null, lastLapCuts: null, bestLapMs: null },
+          ],
+          leaderboard,
+        }),
+        1000,
+      );
+    state(null);
+    // Before any lap the server has sent no standings: the board says so instead of inventing positions.
+    expect(m.acPositionsNote()).toMatch(/No positions yet: the AC server sends its standings with each completed lap/);
+    expect(m.acRows(1000).map((r) => r.pos)).toEqual([null, null, null]);
+    // The server's order stands, even with the car that has only cut laps ahead of a clean one.
+    state({ entries: [{ carId: 1 }, { carId: 0 }, { carId: 2 }] });
+    expect(m.acPositionsNote()).toBeNull();
+    const rows = m.acRows(1000);
+    expect(rows.map((r) => [r.pos, r.driver])).toEqual([[1, 'Cutter'], [2, 'Ana'], [3, 'Slow']]);
+    expect(rows[0]).toMatchObject({ last: '1:25.000', lastCut: true, best: 'no clean lap', bestMissing: true });
+    expect(rows[1]).toMatchObject({ last: '1:31.000', lastCut: true, best: '1:29.500', bestMissing: false });
+    expect(rows[2]).toMatchObject({ last: '—', lastCut: false, best: '—', bestMissing: false });
   });
 
   it('marks a panel stale after its live topic goes quiet for longer than usual', () => {

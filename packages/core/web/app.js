@@ -273,6 +273,9 @@ function drawAc(now) {
   select.value = shown;
   const s = model.acSession();
   $('ac-session').textContent = s ? [s.server, s.name, s.track, s.length].filter(Boolean).join(' · ') : 'waiting for the server\'s session…';
+  const note = model.acPositionsNote();
+  $('ac-note').textContent = note ?? '';
+  $('ac-note').hidden = !note;
   const rows = model.acRows(now);
   fillTable(
     $('ac-board'),
@@ -285,8 +288,8 @@ function drawAc(now) {
         el('td', null, r.driver),
         el('td', null, r.model),
         el('td', { class: 'num' }, r.laps),
-        el('td', { class: 'num last' }, r.last),
-        el('td', { class: 'num best' }, r.best),
+        el('td', { class: r.lastCut ? 'num last cut' : 'num last', title: r.lastCut ? 'cut: not counted for Best' : '' }, r.lastCut ? `${r.last} cut` : r.last),
+        el('td', { class: r.bestMissing ? 'num best cut' : 'num best', title: r.bestMissing ? 'every lap so far had cuts' : '' }, r.best),
         el('td', { class: 'num' }, r.speedKmh === undefined ? '' : Math.round(r.speedKmh)),
       ),
     ),

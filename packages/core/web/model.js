@@ -302,11 +302,21 @@ export class Model {
         model: c.carModel ?? '',
         laps: c.laps ?? 0,
         last: formatLap(c.lastLapMs),
-        best: formatLap(c.bestLapMs),
+        // A lap with cuts does not count for Best in AC: it is marked, not left to vanish.
+        lastCut: (c.lastLapCuts ?? 0) > 0,
+        best: c.bestLapMs == null && c.lastLapMs != null ? 'no clean lap' : formatLap(c.bestLapMs),
+        bestMissing: c.bestLapMs == null && c.lastLapMs != null,
         speedKmh: this.acSpeeds.get(carId),
         flash: flashUntil > now,
       };
     });
+  }
+
+  /** Why the board has no positions yet (the server sends its leaderboard only with a completed lap), or null. */
+  acPositionsNote() {
+    const st = this.acState;
+    if (!st || (Array.isArray(st.cars) ? st.cars : []).length === 0) return null;
+    return st.leaderboard?.entries?.length ? null : 'No positions yet: the AC server sends its standings with each completed lap.';
   }
 
   /** The session line of the board. */

@@ -45,6 +45,7 @@ const car = z.object({
   carSkin: z.string(),
   laps: int,
   lastLapMs: int.nullable(),
+  lastLapCuts: int.nullable(),
   bestLapMs: int.nullable(),
 });
 const leaderboard = z.object({ sessionIndex: int.nullable(), sessionName: z.string().nullable(), carId: int, lapTimeMs: int, cuts: int, gripLevel: float, entries: z.array(entry), at: z.number() });

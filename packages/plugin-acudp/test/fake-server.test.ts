@@ -70,6 +70,24 @@ describe('FakeAcServer', () => {
     expect(p.bad).toEqual([]);
   });
 
+  it('midSession: joins a session under way, every car loaded with laps done, spread around the lap', async () => {
+    const p = await plugin();
+    sock = p.socket;
+    // Five-minute laps: from a standing start no lap could complete during this test.
+    server = new FakeAcServer({ cars: 6, lapMs: 300_000, pluginPort: p.port, loadDelayMs: 60_000, chatEveryMs: 0, collisionEveryMs: 0, midSession: true });
+    await server.start();
+    await until('every driver loaded at once', () => p.of('client_loaded').length === 6);
+    send({ type: 'realtimepos_interval', intervalMs: 20 });
+    await until('car updates of every car', () => new Set(p.of('car_update').map((u) => u.carId)).size === 6);
+    const spline = new Map(p.of('car_update').map((u) => [u.carId, u.normalizedSplinePos]));
+    expect(new Set([...spline.values()].map((x) => x.toFixed(2))).size).toBe(6);
+    // The car nearest the line crosses it soon, and the standings it brings list laps already done.
+    const lap = await until('a lap', () => p.of('lap_completed')[0], 15_000);
+    expect(lap.lapTimeMs).toBeGreaterThan(250_000);
+    expect(lap.leaderboard.map((e) => e.laps).every((n) => n >= 2)).toBe(true);
+    expect(p.bad).toEqual([]);
+  });
+
   it('sends car updates at the requested interval, for loaded cars only, and stops at 0', async () => {
     const p = await plugin();
     sock = p.socket;

@@ -18,6 +18,8 @@ export interface CarState {
   /** Laps done this session, from the last leaderboard that listed the car. */
   laps: number;
   lastLapMs: number | null;
+  /** The cuts of the last lap (0 = a valid lap; more = AC did not count it for Best). */
+  lastLapCuts: number | null;
   /** Best lap without cuts this session. */
   bestLapMs: number | null;
 }
@@ -73,7 +75,7 @@ export class AcState {
   private car(carId: number): CarState {
     let c = this.cars.get(carId);
     if (!c) {
-      c = { carId, connected: false, loaded: false, driverName: '', driverGuid: '', driverTeam: '', carModel: '', carSkin: '', laps: 0, lastLapMs: null, bestLapMs: null };
+      c = { carId, connected: false, loaded: false, driverName: '', driverGuid: '', driverTeam: '', carModel: '', carSkin: '', laps: 0, lastLapMs: null, lastLapCuts: null, bestLapMs: null };
       this.cars.set(carId, c);
     }
     return c;
@@ -98,6 +100,7 @@ export class AcState {
             for (const c of this.cars.values()) {
               c.laps = 0;
               c.lastLapMs = null;
+              c.lastLapCuts = null;
               c.bestLapMs = null;
             }
           }
@@ -107,7 +110,7 @@ export class AcState {
       case 'new_connection': {
         const c = this.car(e.carId);
         if (c.driverGuid !== e.driverGuid) c.driverTeam = '';
-        Object.assign(c, { connected: true, loaded: false, driverName: e.driverName, driverGuid: e.driverGuid, carModel: e.carModel, carSkin: e.carSkin, laps: 0, lastLapMs: null, bestLapMs: null });
+        Object.assign(c, { connected: true, loaded: false, driverName: e.driverName, driverGuid: e.driverGuid, carModel: e.carModel, carSkin: e.carSkin, laps: 0, lastLapMs: null, lastLapCuts: null, bestLapMs: null });
         return true;
       }
       case 'connection_closed': {
@@ -131,6 +134,7 @@ export class AcState {
       case 'lap_completed': {
         const c = this.car(e.carId);
         c.lastLapMs = e.lapTimeMs;
+        c.lastLapCuts = e.cuts;
         if (e.cuts === 0 && (c.bestLapMs === null || e.lapTimeMs < c.bestLapMs)) c.bestLapMs = e.lapTimeMs;
         for (const entry of e.leaderboard) {
           const other = this.cars.get(entry.carId);

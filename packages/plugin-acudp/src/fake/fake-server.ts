@@ -54,6 +54,12 @@ export interface FakeAcServerOptions {
   churnEveryMs?: number;
   /** Seed of the random choices. Default 1. */
   seed?: number;
+  /**
+   * Start as if the plugin joined a session already under way: every driver loaded, two to four
+   * laps done, each car somewhere on its lap, so the first lap (with the server's standings) comes
+   * within seconds. Default false: every car starts its first lap at the start.
+   */
+  midSession?: boolean;
 }
 
 export interface FakeServerStats {
@@ -183,6 +189,7 @@ export class FakeAcServer extends EventEmitter<FakeAcServerEvents> {
       collisionEveryMs: options.collisionEveryMs ?? 8_000,
       churnEveryMs: options.churnEveryMs ?? 0,
       seed: options.seed ?? 1,
+      midSession: options.midSession ?? false,
     };
     if (this.options.sessions.length === 0 || this.options.sessions.length > 255) throw new RangeError('sessions must list 1 to 255 sessions');
     this.sessions = this.options.sessions.map((s) => ({ ...s }));
@@ -261,8 +268,31 @@ export class FakeAcServer extends EventEmitter<FakeAcServerEvents> {
     this.emitEvent({ type: 'version', protocolVersion: PROTOCOL_VERSION });
     this.beginSession(0, true);
     for (let id = 0; id < this.options.drivers; id++) this.connect(id);
+    if (this.options.midSession) this.underWay(now);
     this.scheduleRandom(now);
     this.timer = setInterval(() => this.tick(), this.tickEvery());
+  }
+
+  /** `midSession`: the connected cars loaded, with laps done and spread around the lap. */
+  private underWay(now: number): void {
+    // A third of a timed session gone (never so much that it ends at once).
+    const session = this.session();
+    const duration = session.durationMs ?? (session.timeMinutes ?? 0) * 60_000;
+    if (duration > 0) this.sessionStartedAt = now - Math.round(duration / 3);
+    for (const c of this.cars) {
+      if (!c.connected) continue;
+      if (c.loadTimer) clearTimeout(c.loadTimer);
+      c.loadTimer = undefined;
+      c.loaded = true;
+      c.laps = 2 + (c.id % 3);
+      c.bestLapMs = Math.round(c.lapMs);
+      c.totalMs = c.laps * c.lapMs;
+      // Spread by the golden ratio (no two cars in one place); car 0 just short of the line, so the
+      // first crossing, and the server's standings with it, come at once.
+      c.s = (((0.995 - c.id * 0.618034) % 1) + 1) % 1;
+      c.lapStartedAt = now - c.s * c.lapMs;
+      this.emitEvent({ type: 'client_loaded', carId: c.id });
+    }
   }
 
   /** Stops timers and closes the socket. Safe to call twice. */
