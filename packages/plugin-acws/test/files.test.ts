@@ -27,7 +27,7 @@ describe('server_cfg.ini sessions', () => {
     // Shown at once (pending), not yet on disk.
     const sessions = (await c.cmd('server sessions')).data.sessions;
     expect(Object.keys(sessions)).toEqual(['Qualify', 'Race']);
-    expect(sessions.Race).toMatchObject({ laps: 0, time: 25 });
+    expect(sessions.Race).toMatchObject({ laps: 0, time: '25' });
     expect(await read(cfgPath(rig))).toBe(before);
     expect((await c.cmd('server info')).data.server.pending_edits).toBe(true);
 

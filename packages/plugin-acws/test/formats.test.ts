@@ -94,12 +94,12 @@ describe('AC ini dialect', () => {
 
 describe('server_cfg.ini sessions', () => {
   const doc = parseAcIni(CFG);
-  it('shows sessions keyed by NAME with numbers', () => {
+  it('shows sessions keyed by NAME, laps and time as the ini strings (0 when the key is absent), as the original', () => {
     const v = viewServerCfg(doc);
     expect(v.track).toBe('magione');
     expect(v.sessions).toEqual({
-      Practice: { type: 'Practice', laps: 0, time: 15, msg: '', active: false },
-      Race: { type: 'Race', laps: 12, time: 0, msg: '', active: false },
+      Practice: { type: 'Practice', laps: 0, time: '15', msg: '', active: false },
+      Race: { type: 'Race', laps: '12', time: 0, msg: '', active: false },
     });
   });
   it('edits upper-case sections (the original capitalised and missed them)', () => {

@@ -78,9 +78,9 @@ describe('line protocol endpoint', () => {
       car_id: 'CAR_4', model: 'ks_mazda_mx5_cup', skin: '00_official', spectator_mode: '0', drivername: '#5 Emil Eriksen', team: '', guid: '76561198000000005', ballast: '0', restrictor: '0',
     });
     expect((await c.cmd('server sessions')).data.sessions).toEqual({
-      Practice: { type: 'Practice', laps: 0, time: 10, msg: '', active: false },
-      Qualify: { type: 'Qualify', laps: 0, time: 10, msg: '', active: false },
-      Race: { type: 'Race', laps: 5, time: 0, msg: '', active: false },
+      Practice: { type: 'Practice', laps: 0, time: '10', msg: '', active: false },
+      Qualify: { type: 'Qualify', laps: 0, time: '10', msg: '', active: false },
+      Race: { type: 'Race', laps: '5', time: 0, msg: '', active: false },
     });
     expect((await c.cmd('server drivers')).data).toEqual({ drivers: {} });
     expect((await c.cmd('grid entries')).data.entries['1']).toBe('ks_mazda_mx5_cup Alice Archer (76561198000000001)');
@@ -132,7 +132,7 @@ describe('line protocol endpoint', () => {
     const long = `server info ${'x'.repeat(2000)}`;
     expect((await c.cmd(long)).error.msg).toBe('Command too long: 2012 characters, at most 1024');
     // A binary frame is read as UTF-8 text, as the original did.
-    expect((await c.cmd(Buffer.from('server sessions') as unknown as string)).data.sessions.Race.laps).toBe(5);
+    expect((await c.cmd(Buffer.from('server sessions') as unknown as string)).data.sessions.Race.laps).toBe('5');
     // Still connected and answering after all that.
     expect((await c.cmd('lobby info')).data.lobby.connected).toBe(false);
     expect(c.closed).toBeUndefined();
@@ -174,7 +174,7 @@ describe('line protocol endpoint', () => {
     expect(await closedBy(b)).toEqual({ code: 1001, reason: 'server shutting down' });
     await expect(LineClient.connect(rig.lineUrl)).rejects.toThrow();
     const g = await rig.gateway();
-    expect((await g.cmd('server sessions')).data.sessions.Race.laps).toBe(5);
+    expect((await g.cmd('server sessions')).data.sessions.Race.laps).toBe('5');
     expect((await g.cmd('shutdown now')).error.message).toMatch(/not running/);
   });
 });

@@ -131,7 +131,7 @@ describe('the same verbs through the core gateway and acgateway exec', () => {
     expect((await reader.cmd('server info')).data.server.directory).toBeUndefined();
     expect((await admin.cmd('server session RACE laps 8')).data).toEqual({ msg: 'Set RACE to 8 laps' });
     expect((await admin.cmd('server configuration write')).data.msg).toBe('Wrote cfg/server_cfg.ini');
-    expect((await reader.cmd('server sessions')).data.sessions.Race.laps).toBe(8);
+    expect((await reader.cmd('server sessions')).data.sessions.Race.laps).toBe('8');
     expect((await admin.cmd('grid finish')).data.grid['1']).toBe('Chloe Chen');
     expect((await reader.cmd('grid order')).data.grid['1']).toBe('Chloe Chen');
     const forbidden = await reader.cmd('server start');
@@ -157,7 +157,7 @@ describe('the same verbs through the core gateway and acgateway exec', () => {
     const err: string[] = [];
     const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
     expect(await cli(['exec', 'server sessions', '--url', rig.t.urls.gateway, '--token', 'gw-read-token'], io)).toBe(0);
-    expect(JSON.parse(out.join('\n')).sessions.Race).toMatchObject({ type: 'Race', laps: 8 });
+    expect(JSON.parse(out.join('\n')).sessions.Race).toMatchObject({ type: 'Race', laps: '8' });
     out.length = 0;
     expect(await cli(['exec', 'grid', 'save', '--url', rig.t.urls.gateway, '--token', 'gw-admin-token'], io)).toBe(0);
     expect(JSON.parse(out.join('\n')).msg).toBe('entry_list_new.ini file update SUCCESS');

@@ -6,11 +6,14 @@ export type SessionSection = (typeof SESSION_SECTIONS)[number];
 
 const DEFAULT_NAME: Record<SessionSection, string> = { PRACTICE: 'Practice', QUALIFY: 'Qualify', RACE: 'Race' };
 
-/** One session as the original's `server sessions` shows it (laps and minutes as numbers here). */
+/**
+ * One session as the original's `server sessions` shows it: laps and minutes are the ini strings
+ * (`"10"`), or the number 0 when the section has no such key (the original's fallback).
+ */
 export interface SessionView {
   type: string;
-  laps: number;
-  time: number;
+  laps: string | 0;
+  time: string | 0;
   msg: string;
   active: boolean;
 }
@@ -36,11 +39,6 @@ export class ServerCfgError extends Error {
   }
 }
 
-function int(value: string | undefined): number {
-  const n = Number.parseInt(value ?? '', 10);
-  return Number.isFinite(n) ? n : 0;
-}
-
 export function viewServerCfg(doc: IniDoc, file = 'cfg/server_cfg.ini'): ServerCfgView {
   const server = doc.get('SERVER');
   if (!server) throw new ServerCfgError(`${file} has no [SERVER] section`);
@@ -49,7 +47,7 @@ export function viewServerCfg(doc: IniDoc, file = 'cfg/server_cfg.ini'): ServerC
     const s = doc.get(name);
     if (!s) continue;
     const type = s.get('NAME') || DEFAULT_NAME[name];
-    sessions[type] = { type, laps: int(s.get('LAPS')), time: int(s.get('TIME')), msg: '', active: false };
+    sessions[type] = { type, laps: s.get('LAPS') ?? 0, time: s.get('TIME') ?? 0, msg: '', active: false };
   }
   const get = (k: string) => server.get(k) ?? '';
   return {
