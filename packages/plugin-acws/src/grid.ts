@@ -80,7 +80,7 @@ export class Grid {
     return { grid, mode: 'entry_list', source: this.files.rel(this.files.entryList) };
   }
 
-  /** The entry list as it is now, in slot order (with a space between model and name, unlike the original). */
+  /** The entry list as it is now, in slot order: `<model><drivername> (<guid>)`, no space between, as the original writes it. */
   async entries(): Promise<{ entries: Record<string, string> }> {
     const { entries } = await this.files.readEntryList();
     const out: Record<string, string> = {};
@@ -88,7 +88,7 @@ export class Grid {
       const model = e.keys.get('MODEL') ?? '';
       const name = e.keys.get('DRIVERNAME') ?? '';
       const guid = e.keys.get('GUID') ?? '';
-      out[String(i + 1)] = `${[model, name].filter(Boolean).join(' ')} (${guid})`;
+      out[String(i + 1)] = `${model}${name} (${guid})`;
     });
     return { entries: out };
   }

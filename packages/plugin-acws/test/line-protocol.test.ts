@@ -83,7 +83,7 @@ describe('line protocol endpoint', () => {
       Race: { type: 'Race', laps: '5', time: 0, msg: '', active: false },
     });
     expect((await c.cmd('server drivers')).data).toEqual({ drivers: {} });
-    expect((await c.cmd('grid entries')).data.entries['1']).toBe('ks_mazda_mx5_cup Alice Archer (76561198000000001)');
+    expect((await c.cmd('grid entries')).data.entries['1']).toBe('ks_mazda_mx5_cupAlice Archer (76561198000000001)');
     expect((await c.cmd('lobby info')).data.lobby).toEqual(NOT_REGISTERED);
     expect((await c.cmd('tracker status')).data).toEqual({ msg: 'stracker is NOT running' });
   });
