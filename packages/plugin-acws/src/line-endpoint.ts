@@ -20,6 +20,7 @@ import {
   unrecognisedMessage,
   welcomeMessage,
   withoutAddress,
+  type DriverInfo,
 } from './wire/line-protocol.js';
 import type { AcwsOptions } from './options.js';
 
@@ -105,7 +106,11 @@ export class LineEndpoint implements Endpoint {
   }
 
   private onConnection(ws: WebSocket, info: WsClientInfo): void {
-    const conn = new LineConnection(ws, info, this.deps, this.replyOrder);
+    const conn = new LineConnection(ws, info, this.deps, this.replyOrder, (admin, read) => {
+      // As the original: what one client's server, lobby or tracker command printed, every
+      // logged-on client sees (a read-only one without addresses, folders and command lines).
+      for (const c of this.conns) if (c !== conn && c.loggedOn) c.send(c.role === 'admin' ? admin : read);
+    });
     this.conns.add(conn);
     ws.once('close', () => this.conns.delete(conn));
     conn.send(encodeData({ msg: welcomeMessage(this.deps.version, this.bound.host, this.bound.port) }));
@@ -160,6 +165,21 @@ export class LineEndpoint implements Endpoint {
 }
 
 const GRID_TWO_MESSAGES = /^\s*grid\s+(finish|reverse)\s*$/i;
+/** The command families whose replies the original sends to every client. */
+const SHARED_FAMILY = /^\s*(server|lobby|tracker)\b/i;
+/** Keys a read-only client never sees: the install folder, command lines, log paths. */
+const PRIVATE_KEYS = new Set(['directory', 'cwd', 'cmd', 'log_file', 'error_file', 'details']);
+
+/** A reply as a read-only client may see it: drivers without addresses, no folders or command lines. */
+export function forReadOnly(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(forReadOnly);
+  if (!value || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  if ('guid' in o && 'host' in o && 'port' in o) return withoutAddress(o as unknown as DriverInfo);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!PRIVATE_KEYS.has(k)) out[k] = forReadOnly(v);
+  return out;
+}
 /** Commands whose reply goes out before the process broadcast they cause. */
 const PROCESS_COMMAND = /^\s*(server|tracker)\s+(start|stop|restart)\b/i;
 
@@ -181,6 +201,7 @@ class LineConnection {
     private readonly info: WsClientInfo,
     private readonly deps: LineEndpointDeps,
     private readonly replyOrder: { running: number; held: Array<() => void> },
+    private readonly share: (admin: string, read: string) => void,
   ) {
     this.role = info.role;
     this.loggedOn = !deps.options.requireLogon;
@@ -263,6 +284,16 @@ class LineConnection {
   }
 
   private async runOne(line: string): Promise<void> {
+    // Replies to server, lobby and tracker commands go to every logged-on client; grid's stay private.
+    const shared = SHARED_FAMILY.test(line);
+    const reply = (frame: unknown) => {
+      this.send(encodeData(frame));
+      if (shared) this.share(encodeData(frame), encodeData(forReadOnly(frame)));
+    };
+    const fail = (msg: string) => {
+      this.error(msg);
+      if (shared) this.share(encodeError(msg), encodeError(msg));
+    };
     try {
       const result = await this.deps.api.deps.dispatcher.dispatch(line, this.caller());
       // The original answers `grid finish`/`grid reverse` with two messages, the message then the grid;
@@ -273,7 +304,7 @@ class LineConnection {
         this.send(encodeData({ grid: r.grid }));
         return;
       }
-      this.send(encodeData(toLineReply(result ?? { msg: 'OK' })));
+      reply(toLineReply(result ?? { msg: 'OK' }));
     } catch (err) {
       const e = err instanceof CommandError ? err : new CommandError('COMMAND_FAILED', errorMessage(err));
       if (e.code === 'UNKNOWN_VERB' || e.code === 'BAD_ARGS' || e.code === 'BAD_LINE') this.deps.badInput('bad-command', `acws client ${this.info.id}: ${e.message}`);
@@ -282,13 +313,15 @@ class LineConnection {
         // one of server gets "Failed to parse [<words>]". (strict: true answers our error instead.)
         const [first, ...rest] = line.trim().split(/\s+/);
         if (first === 'grid' || first === 'lobby' || first === 'tracker') return;
-        if (first === 'server') return this.error(failedToParseMessage(rest));
+        if (first === 'server') return fail(failedToParseMessage(rest));
       }
       if (e.code === 'BAD_ARGS' && !this.deps.options.strict) {
         const original = originalSessionError(line);
-        if (original) return this.error(original);
+        if (original) return fail(original);
       }
-      this.error(e.message);
+      // A refusal (FORBIDDEN) is the asker's business alone.
+      if (e.code === 'FORBIDDEN') return this.error(e.message);
+      fail(e.message);
     }
   }
 }

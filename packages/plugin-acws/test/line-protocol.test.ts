@@ -50,6 +50,31 @@ describe('line protocol endpoint', () => {
     expect((await old.cmd('logon: [1]')).error.msg).toMatch(/expected a JSON object .* or a bare version/);
   });
 
+  it('sends what a server, lobby or tracker command printed to every logged-on client, as the original; grid replies stay private', async () => {
+    const a = await rig.line();
+    const b = await rig.line();
+    const outsider = await rig.line({ logon: false });
+    const [fromB, fromOut] = [b.messages.length, outsider.messages.length];
+    const info = await a.cmd('server info', (m) => m.data?.server !== undefined);
+    const seen = await b.waitFor((m) => m.data?.server !== undefined, fromB);
+    expect(seen.data.server).toEqual(info.data.server);
+    // An error of a server command is shared too, in the original's words.
+    expect((await a.cmd('server bogus')).error.msg).toBe("Failed to parse ['bogus']");
+    expect((await b.waitFor((m) => m.error !== undefined, fromB)).error.msg).toBe("Failed to parse ['bogus']");
+    await a.cmd('lobby info', (m) => m.data?.lobby !== undefined);
+    await b.waitFor((m) => m.data?.lobby !== undefined, fromB);
+    // The grid is answered to the asker only.
+    const beforeGrid = b.messages.length;
+    const grid = await a.cmd('grid order', (m) => m.data?.grid !== undefined);
+    expect(Object.keys(grid.data.grid).length).toBeGreaterThan(0);
+    await a.cmd('server sessions', (m) => m.data?.sessions !== undefined);
+    await b.waitFor((m) => m.data?.sessions !== undefined, beforeGrid);
+    expect(b.since(beforeGrid).some((m) => m.data?.grid !== undefined)).toBe(false);
+    // A connection that has not logged on hears none of it.
+    expect(outsider.since(fromOut)).toEqual([]);
+    for (const c of [a, b, outsider]) c.close();
+  });
+
   it('answers every read verb in the original shapes', async () => {
     const c = await rig.line();
     const info = (await c.cmd('server info')).data.server;

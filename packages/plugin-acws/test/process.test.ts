@@ -98,7 +98,18 @@ describe('acServer process management', () => {
     expect(seenByReader.data.driver).toMatchObject({ name: 'Alice Archer', host: '', port: 0, slot: 0, guid: '76561198000000001' });
     expect((await reader.cmd('server drivers')).data.drivers['Alice Archer']).toMatchObject({ host: '', port: 0 });
     expect((await reader.cmd('server info')).data.server.drivers['Alice Archer']).toMatchObject({ host: '', port: 0 });
-    expect((await admin.cmd('server drivers')).data.drivers['Alice Archer']).toMatchObject({ host: '127.0.0.2', port: 50000 });
+    // Replies are shared as in the original, so each client reads the reply it wants by its key.
+    const fromReader = reader.messages.length;
+    expect((await admin.cmd('server drivers', (m) => m.data?.drivers !== undefined)).data.drivers['Alice Archer']).toMatchObject({ host: '127.0.0.2', port: 50000 });
+    // The admin's reply reaches the read-only client too, without the address.
+    const shared = await reader.waitFor((m) => m.data?.drivers !== undefined, fromReader);
+    expect(shared.data.drivers['Alice Archer']).toMatchObject({ host: '', port: 0, guid: '76561198000000001' });
+    // The admin's `server start` reply reached the reader as well: without the folder or command line.
+    const startSeen = reader.messages.find((m) => m.data?.msg === 'AC Server started');
+    expect(startSeen?.data['AC Server']).toMatchObject({ running: true });
+    expect(Object.keys(startSeen!.data['AC Server'])).not.toEqual(expect.arrayContaining(['cwd']));
+    expect(Object.keys(startSeen!.data['AC Server'])).not.toEqual(expect.arrayContaining(['cmd']));
+    expect(admin.messages.find((m) => m.data?.msg === 'AC Server started')!.data['AC Server']).toHaveProperty('cwd');
     expect(JSON.stringify(rig.t.published('acws/#').map((m) => m.data))).not.toContain('127.0.0.2');
   });
 
