@@ -173,6 +173,12 @@ export function pyDateTime(iso: string | null): string | null {
 
 /** A reply on the line protocol: lobby times in the original's format (the gateway keeps ISO). */
 export function toLineReply(result: unknown): unknown {
+  // `grid_applied` (a start swapped in entry_list_new.ini) and `forced` (a stop had to kill) are
+  // ours, for the gateway: the original's clients get its keys alone.
+  if (result && typeof result === 'object' && ('grid_applied' in result || 'forced' in result)) {
+    const { grid_applied: _applied, forced: _forced, ...rest } = result as Record<string, unknown>;
+    result = rest;
+  }
   const lobby = (result as { lobby?: Record<string, unknown> } | null)?.lobby;
   if (!lobby || typeof lobby !== 'object') return result;
   if (typeof lobby.since === 'string') return { ...result as object, lobby: { ...lobby, since: pyDateTime(lobby.since) } };
