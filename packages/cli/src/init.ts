@@ -50,6 +50,6 @@ export async function runInit(options: { dir: string; force: boolean; json?: boo
   }
   const backup = await writeFileAtomic(file, options.json ? `${JSON.stringify(STARTER_JSON, null, 2)}\n` : STARTER_CONFIG);
   io.out(`wrote ${file}${backup ? ` (previous one kept as ${backup})` : ''}`);
-  io.out('next: npm install @acgateway/core and the plugins you want, edit the config, then run: npx acgateway start');
+  io.out('next: install @acgateway/core and the plugins you want (before the first publish: `npm run pack` in the acgateway repository, then npm install <it>/packs/*.tgz), edit the config, then run: npx acgateway start');
   return 0;
 }
