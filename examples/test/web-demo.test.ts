@@ -47,7 +47,10 @@ describe.skipIf(!chromiumPath)('the demo in a browser', () => {
     await page.waitForSelector('#conn[data-state="connected"]');
 
     // Every first-party plugin with a panel is loaded: every panel shows.
-    for (const panel of ['gateway', 'ac', 'rf2', 'robocar', 'command']) await page.waitForSelector(`#panel-${panel}:not([hidden])`);
+    for (const panel of ['gateway', 'ac', 'rf2', 'robocar', 'emperor', 'acws', 'command']) await page.waitForSelector(`#panel-${panel}:not([hidden])`);
+    // Race control: the demo server's drivers in order; the AC server acws runs, with its sessions.
+    await expect.poll(() => page.locator('#emperor-servers [data-server="demo"] tbody tr').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#acws-sessions tbody tr').count(), { timeout: 15_000 }).toBeGreaterThan(0);
 
     // The AC board: the session, twelve named drivers, then positions and lap times as laps complete.
     await expect.poll(() => page.locator('#ac-session').innerText(), { timeout: 15_000 }).toContain('Practice');

@@ -185,6 +185,85 @@ describe.skipIf(!chromiumPath)('the web page in Chromium', { timeout: 60_000 }, 
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows Emperor race control per server (positions, laps, best laps, the team) and the acws server with its buttons', async () => {
+    const driver = (name: string, position: number | null, extra: Record<string, unknown> = {}) => ({ name, carModel: 'ks_mazda_mx5_cup', position, laps: 4, lastLapMs: 95_210, bestLapMs: 94_100 + (position ?? 9) * 10, inPits: false, ...extra });
+    const emperor = definePlugin({
+      name: 'emperor',
+      apiVersion: API_VERSION,
+      apply(api) {
+        let timer: NodeJS.Timeout | undefined;
+        api.addSource({
+          name: 'race-control',
+          start: () => {
+            api.publish('emperor/demo/state', { server: 'demo', connection: { state: 'open' }, session: { name: 'Race', track: 'ks_vallelunga', trackConfig: 'club' } }, { retain: true });
+            api.publish('emperor/demo/team', { server: 'demo', rule: { tag: '-YORK', teamName: null }, connected: [driver('Luca Rossi-YORK', 1)], disconnected: [] }, { retain: true });
+            // The drivers come with each snapshot of the session, as from the real race control.
+            const snapshot = () => api.publish('emperor/demo/drivers', { server: 'demo', session: { name: 'Race', type: 'race', track: 'ks_vallelunga', trackConfig: 'club' }, connected: [driver('Hugo Blanc', 3), driver('Luca Rossi', 1), driver('Ana Simic', 2, { inPits: true })], disconnected: [] });
+            snapshot();
+            timer = setInterval(snapshot, 200);
+          },
+          stop: () => clearInterval(timer),
+        });
+      },
+    });
+    const calls: string[] = [];
+    const acws = definePlugin({
+      name: 'acws',
+      apiVersion: API_VERSION,
+      apply(api) {
+        const status = (running: boolean) => api.publish('acws/server/status', { state: running ? 'running' : 'stopped', running, pid: running ? 4242 : null, since: null, log_file: null }, { retain: true });
+        api.addSource({ name: 'server', start: () => status(false), stop: () => {} });
+        api.addCommand({ verb: 'server sessions', access: 'read', help: 'sessions', handler: () => ({ sessions: { Practice: { type: 'Practice', laps: 0, time: '10', msg: '', active: false }, Race: { type: 'Race', laps: '5', time: 0, msg: '', active: calls.includes('server start') } } }) });
+        for (const verb of ['server start', 'server stop', 'server restart']) {
+          api.addCommand({
+            verb,
+            help: verb,
+            handler: () => {
+              calls.push(verb);
+              status(verb !== 'server stop');
+              if (verb !== 'server stop') api.publish('acws/server/info', { version: 'v1.16', timestamp: '20261205_070000', track: 'ks_vallelunga', cars: 'ks_mazda_mx5_cup' }, { retain: true });
+              return { msg: verb === 'server stop' ? 'AC Server server stopped' : 'AC Server started' };
+            },
+          });
+        }
+      },
+    });
+    host = await createTestHost({ plugins: [emperor(), acws()], config: { log: { level: 'warn' }, server: { token: 'full', readToken: 'look' } } });
+    const p = await openPage(`${host.urls.page}?token=full`);
+    await p.waitForSelector('#panel-emperor:not([hidden])');
+    await expect.poll(() => p.locator('#emperor-servers [data-server="demo"] tbody td:nth-child(2)').allInnerTexts()).toEqual(['Luca Rossi', 'Ana Simic (pits)', 'Hugo Blanc']);
+    expect(await p.locator('#emperor-servers [data-server="demo"] tbody td.pos').allInnerTexts()).toEqual(['1', '2', '3']);
+    expect(await text(p, '#emperor-servers [data-server="demo"] .session')).toBe('Race · ks_vallelunga · club');
+    expect(await text(p, '#emperor-servers .team')).toBe('Team (tag -YORK): P1 Luca Rossi-YORK 1:34.110');
+    // acws: stopped, its configured sessions, and buttons for a full-control page.
+    await p.waitForSelector('#panel-acws:not([hidden])');
+    await expect.poll(() => text(p, '#acws-state')).toBe('stopped');
+    await expect.poll(() => p.locator('#acws-sessions tbody tr').count()).toBe(2);
+    expect(await p.locator('#acws-sessions tr[data-session="Race"] td').allInnerTexts()).toEqual(['Race', '5', '0', '']);
+    await p.waitForSelector('#acws-actions:not([hidden])');
+    await p.click('#acws-actions button[data-verb="server start"]');
+    await expect.poll(() => text(p, '#acws-state')).toBe('running');
+    expect(calls).toEqual(['server start']);
+    await expect.poll(() => text(p, '#acws-info')).toContain('acServer v1.16');
+    // The click went through the command path: it is in the command box with its reply.
+    expect(await text(p, '#command-output .entry .line')).toBe('> server start');
+    await expect.poll(() => p.locator('#acws-sessions tr[data-session="Race"] td').last().innerText()).toBe('active');
+    await p.click('#acws-actions button[data-verb="server stop"]');
+    await expect.poll(() => text(p, '#acws-state')).toBe('stopped');
+    expect(pageErrors).toEqual([]);
+    await p.context().close();
+
+    // A read-only page sees the same panels, without the buttons.
+    const r = await openPage(`${host.urls.page}?token=look`);
+    await r.waitForSelector('#conn[data-state="connected"]');
+    await expect.poll(() => text(r, '#role')).toBe('read-only');
+    await r.waitForSelector('#panel-acws:not([hidden])');
+    await expect.poll(() => r.locator('#acws-sessions tbody tr').count()).toBe(2);
+    expect(await r.locator('#acws-actions').isHidden()).toBe(true);
+    expect(calls).toEqual(['server start', 'server stop']);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('sends a line from the command box and shows the reply or the error', async () => {
     host = await createTestHost({ plugins: [fakeRf2()], config: { log: { level: 'warn' } } });
     const p = await openPage(host.urls.page);

@@ -74,6 +74,8 @@ function notice(text, kind, hideAfterMs) {
 function onMessage(m) {
   stats.messages++;
   model.apply(m, Date.now());
+  // The configured sessions (and which is active) can change with the server's state and session.
+  if (m.topic === 'acws/server/status' || m.topic === 'acws/session') void loadAcwsSessions();
   schedule();
 }
 
@@ -90,6 +92,9 @@ function start() {
     else $('notice').hidden = true;
     everConnected = true;
     $('role').textContent = welcome.role === 'admin' ? 'full control' : 'read-only';
+    role = welcome.role;
+    model.dirty.add('acws');
+    schedule();
     if (welcome.role === 'read') showTokenForm('Read-only connection: a full-control token allows commands that change things.');
     else $('token-form').hidden = true;
   });
@@ -143,23 +148,32 @@ function showReply(entry, reply) {
   }
 }
 
-$('command-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const input = /** @type {HTMLInputElement} */ ($('command-line'));
-  const line = input.value.trim();
-  if (!line) return;
+/**
+ * Runs a command line and shows it with its reply in the command box (typed there, or a panel's
+ * button). Resolves when the reply has come.
+ * @param {string} line
+ */
+function runCommand(line) {
   const entry = el('div', { class: 'entry' }, el('div', { class: 'line' }, `> ${line}`), el('pre', { class: 'reply waiting' }, '…'));
   const output = $('command-output');
   output.prepend(entry);
   while (output.children.length > MAX_ENTRIES) output.lastElementChild?.remove();
   if (!gw?.connected) {
     showReply(entry, { error: { code: 'DISCONNECTED', message: 'not connected to the gateway; try again when it reconnects' } });
-    return;
+    return Promise.resolve();
   }
-  gw.command(line).then(
+  return gw.command(line).then(
     (data) => showReply(entry, { data }),
     (/** @type {{ code?: string, message: string }} */ err) => showReply(entry, { error: { code: err.code ?? 'ERROR', message: err.message } }),
   );
+}
+
+$('command-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($('command-line'));
+  const line = input.value.trim();
+  if (!line) return;
+  void runCommand(line);
   input.value = '';
 });
 
@@ -195,6 +209,8 @@ function draw() {
   if (d.has('ac')) drawAc(now);
   if (d.has('rf2')) drawRf2();
   if (d.has('robocar')) drawRobocar();
+  if (d.has('emperor')) drawEmperor();
+  if (d.has('acws')) drawAcws();
   d.clear();
 }
 
@@ -312,6 +328,74 @@ function drawRf2() {
   $('rf2-throttle').style.width = `${clamp01(t.throttle) * 100}%`;
   $('rf2-brake').style.width = `${clamp01(t.brake) * 100}%`;
 }
+
+function drawEmperor() {
+  const servers = model.emperorServers();
+  $('emperor-servers').replaceChildren(
+    ...servers.map((sv) =>
+      el(
+        'div',
+        { class: 'emperor-server', 'data-server': sv.server },
+        el('h3', null, `${sv.server}${sv.connection && sv.connection !== 'open' ? ` (${sv.connection})` : ''}`),
+        el('p', { class: 'sub session' }, sv.session || 'no session yet'),
+        el(
+          'table',
+          { class: 'emperor-drivers' },
+          el('thead', null, el('tr', null, el('th', null, 'Pos'), el('th', null, 'Driver'), el('th', null, 'Car'), el('th', { class: 'num' }, 'Laps'), el('th', { class: 'num' }, 'Last'), el('th', { class: 'num' }, 'Best'))),
+          el(
+            'tbody',
+            null,
+            ...sv.rows.map((r) =>
+              el('tr', null, el('td', { class: 'pos' }, r.pos ?? '–'), el('td', { class: r.inPits ? 'pits' : '' }, r.inPits ? `${r.name} (pits)` : r.name), el('td', null, r.car), el('td', { class: 'num' }, r.laps), el('td', { class: 'num last' }, r.last), el('td', { class: 'num best' }, r.best)),
+            ),
+          ),
+        ),
+        ...(sv.team
+          ? [
+              el('p', { class: 'sub team' }, `Team${sv.team.rule ? ` (${sv.team.rule})` : ''}: ${sv.team.drivers.length ? sv.team.drivers.map((/** @type {any} */ t) => `${t.pos ? `P${t.pos} ` : ''}${t.name} ${t.best}`).join(' · ') : 'no driver on track'}`),
+            ]
+          : []),
+      ),
+    ),
+  );
+}
+
+/** The connection's role from its welcome: the server buttons are for full control only. @type {string | undefined} */
+let role;
+
+function drawAcws() {
+  const v = model.acwsView();
+  const state = $('acws-state');
+  state.textContent = v.running ? 'running' : v.state;
+  state.className = `badge state-${v.running ? 'running' : v.state === 'crashed' ? 'failed' : 'stopped'}`;
+  $('acws-info').textContent = [v.version && `acServer ${v.version}`, v.track, v.session, v.lobby].filter(Boolean).join(' · ') || (v.running ? 'running' : 'stopped');
+  $('acws-actions').hidden = role !== 'admin';
+  fillTable($('acws-drivers'), v.drivers.map((dr) => el('tr', null, el('td', { class: 'num' }, dr.slot), el('td', null, dr.name), el('td', null, dr.car))));
+  fillTable(
+    $('acws-sessions'),
+    v.sessions.map((s) => el('tr', { 'data-session': s.name }, el('td', null, s.name), el('td', { class: 'num' }, s.laps), el('td', { class: 'num' }, s.time), el('td', null, s.active ? 'active' : ''))),
+  );
+}
+
+/** The configured sessions come from the `server sessions` verb (read access), not from a topic. */
+async function loadAcwsSessions() {
+  if (!gw) return;
+  try {
+    const reply = /** @type {any} */ (await gw.command('server sessions'));
+    model.acws.sessions = reply?.sessions ?? null;
+    model.dirty.add('acws');
+    schedule();
+  } catch {
+    // Not available (acws without a server folder): the table stays empty.
+  }
+}
+
+$('acws-actions').addEventListener('click', (e) => {
+  const verb = /** @type {HTMLElement} */ (e.target).closest('button')?.getAttribute('data-verb');
+  if (!verb) return;
+  // Through the command path, as if typed: the reply shows in the command box.
+  void runCommand(verb).then(() => loadAcwsSessions());
+});
 
 /** The frame the image shows: a new message is a new object, so no sequence bookkeeping is needed. */
 /** @type {unknown} */

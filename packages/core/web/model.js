@@ -6,7 +6,12 @@
 /** Topics the page subscribes to, with the gateway policy for each. */
 export const SUBSCRIPTIONS = {
   // `+/acudp/...`: the timing of other gateways bridged here (plugin-nats imports them as <node>/acudp/...).
-  latest: ['core/status', 'acudp/state', 'acudp/car_update', '+/acudp/state', '+/acudp/car_update', 'rf2/telemetry', 'rf2/status', 'robocar/frame', 'robocar/status'],
+  latest: [
+    'core/status', 'acudp/state', 'acudp/car_update', '+/acudp/state', '+/acudp/car_update', 'rf2/telemetry', 'rf2/status', 'robocar/frame', 'robocar/status',
+    // Emperor race control, per server; the AC server that acws runs.
+    'emperor/+/state', 'emperor/+/drivers', 'emperor/+/team',
+    'acws/server/status', 'acws/server/info', 'acws/session', 'acws/drivers', 'acws/lobby',
+  ],
   // Every lap completion matters (it is highlighted), so these are queued, not conflated.
   queue: ['acudp/lap_completed', '+/acudp/lap_completed'],
 };
@@ -27,7 +32,12 @@ export const PANELS = {
   ac: { plugin: 'acudp', live: 'acudp/car_update' },
   rf2: { plugin: 'rf2', live: 'rf2/telemetry' },
   robocar: { plugin: 'robocar', live: 'robocar/frame' },
+  // No stream to go quiet: race control sends snapshots, acws events.
+  emperor: { plugin: 'emperor', live: null },
+  acws: { plugin: 'acws', live: null },
 };
+
+const EMPEROR_TOPIC = /^emperor\/([^/]+)\/(state|drivers|team)$/;
 
 /** A topic is stale after this long without a message, or five of its usual intervals if longer. */
 export const STALE_MIN_MS = 3000;
@@ -102,6 +112,10 @@ export class Model {
     this.frame = null;
     /** @type {any} */
     this.robocarStatus = null;
+    /** Emperor race control by server name. @type {Map<string, {state: any, drivers: any, team: any}>} */
+    this.emperor = new Map();
+    /** The AC server acws runs: its topics, and `sessions` from the `server sessions` verb. @type {{status: any, info: any, session: any, drivers: any, lobby: any, sessions: any}} */
+    this.acws = { status: null, info: null, session: null, drivers: null, lobby: null, sessions: null };
     /** Names of the panels changed since the last draw. @type {Set<string>} */
     this.dirty = new Set();
   }
@@ -163,6 +177,22 @@ export class Model {
     const d = m.data;
     const ac = AC_TOPIC.exec(m.topic);
     if (ac) return this.applyAc(ac[1] ?? '', /** @type {'state'|'car_update'|'lap_completed'} */ (ac[2]), d, now);
+    const emperor = EMPEROR_TOPIC.exec(m.topic);
+    if (emperor) {
+      const server = /** @type {string} */ (emperor[1]);
+      const e = this.emperor.get(server) ?? { state: null, drivers: null, team: null };
+      e[/** @type {'state'|'drivers'|'team'} */ (emperor[2])] = d;
+      this.emperor.set(server, e);
+      this.dirty.add('emperor');
+      return;
+    }
+    if (m.topic.startsWith('acws/')) {
+      const part = { 'acws/server/status': 'status', 'acws/server/info': 'info', 'acws/session': 'session', 'acws/drivers': 'drivers', 'acws/lobby': 'lobby' }[m.topic];
+      if (!part) return;
+      this.acws[/** @type {'status'|'info'|'session'|'drivers'|'lobby'} */ (part)] = d;
+      this.dirty.add('acws');
+      return;
+    }
     switch (m.topic) {
       case 'core/status':
         this.status = d;
@@ -267,11 +297,13 @@ export class Model {
 
   /** Whether a panel's live topic has gone quiet (never stale before its first message). @param {keyof typeof PANELS} panel @param {number} now */
   panelStale(panel, now) {
+    const live = PANELS[panel].live;
+    if (live === null) return false;
     if (panel === 'ac') {
       const node = this.acNode !== null && this.acBoards.has(this.acNode) ? this.acNode : this.acNodes()[0];
       return this.topicStale(node ? `${node}/acudp/car_update` : 'acudp/car_update', now);
     }
-    return this.topicStale(PANELS[panel].live, now);
+    return this.topicStale(live, now);
   }
 
   /**
@@ -317,6 +349,54 @@ export class Model {
     const st = this.acState;
     if (!st || (Array.isArray(st.cars) ? st.cars : []).length === 0) return null;
     return st.leaderboard?.entries?.length ? null : 'No positions yet: the AC server sends its standings with each completed lap.';
+  }
+
+  /**
+   * Each race-control server: its session line, the connected drivers in race order (position,
+   * name, car, laps, last and best lap) and the team rule's drivers.
+   */
+  emperorServers() {
+    return [...this.emperor.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([server, e]) => {
+        const st = e.state;
+        const session = e.drivers?.session ?? st?.session ?? null;
+        /** @type {any[]} */
+        const connected = e.drivers?.connected ?? [];
+        const rows = [...connected]
+          .sort((a, b) => (a.position ?? 1e9) - (b.position ?? 1e9) || String(a.name).localeCompare(String(b.name)))
+          .map((dr) => ({ pos: dr.position ?? null, name: dr.name ?? '', car: dr.carModel ?? '', laps: dr.laps ?? 0, last: formatLap(dr.lastLapMs), best: formatLap(dr.bestLapMs), inPits: dr.inPits === true }));
+        /** @type {any} */
+        const team = e.team;
+        const rule = team?.rule ? [team.rule.tag && `tag ${team.rule.tag}`, team.rule.teamName && `team ${team.rule.teamName}`].filter(Boolean).join(', ') : '';
+        return {
+          server,
+          connection: st?.connection?.state ?? '',
+          session: session ? [session.name, session.track, session.trackConfig].filter(Boolean).join(' · ') : '',
+          rows,
+          team: team ? { rule, drivers: (team.connected ?? []).map((/** @type {any} */ t) => ({ name: t.name ?? '', pos: t.position ?? null, best: formatLap(t.bestLapMs) })) } : null,
+        };
+      });
+  }
+
+  /** The AC server acws runs, for its panel. */
+  acwsView() {
+    const a = this.acws;
+    const running = a.status?.running === true;
+    /** @type {any[]} */
+    const drivers = a.drivers?.drivers ?? [];
+    /** @type {Array<[string, any]>} */
+    const sessions = a.sessions ? Object.entries(a.sessions) : [];
+    return {
+      state: a.status?.state ?? 'unknown',
+      running,
+      version: a.info?.version ?? '',
+      track: a.info?.track ?? '',
+      session: running && a.session ? `${a.session.type}${a.session.laps ? ` · ${a.session.laps} laps` : a.session.time_min ? ` · ${a.session.time_min} min` : ''}` : '',
+      lobby: a.lobby ? (a.lobby.connected ? 'registered with the lobby' : 'not registered with the lobby') : '',
+      drivers: drivers.map((dr) => ({ slot: dr.slot, name: dr.name, car: dr.car })),
+      sessions: sessions.map(([name, s]) => ({ name, type: s.type ?? name, laps: String(s.laps ?? 0), time: String(s.time ?? 0), active: s.active === true })),
+    };
   }
 
   /** The session line of the board. */
