@@ -78,6 +78,11 @@ async function main() {
       }
     }
   }
+  if (check) {
+    const noRepo = packages.filter((p) => !p.pkg.repository).map((p) => p.pkg.name);
+    // Not a failure: provenance is generated in CI at publish time, where the repository's URL is known.
+    if (noRepo.length) console.log(`note: provenance needs "repository" (its URL, with "directory") in every package.json before the first publish; not set yet in ${noRepo.length} of ${packages.length}`);
+  }
   console.log(`install them in a project of your own:\n  npm install ${path.join(path.relative(process.cwd(), out) || out, '*.tgz')}`);
   if (problems.length) {
     console.error(`not ready to publish:\n${problems.map((p) => `  ${p}`).join('\n')}`);
