@@ -65,8 +65,14 @@ export class TestPatternImage {
     this.barRows = Math.max(1, Math.floor(this.rows * 0.6));
     this.encoder = new TileJpegEncoder(options.quality ?? 85);
     this.grid = new Int32Array(this.cols * this.rows);
-    // Every colour the pattern uses, encoded up front so no frame pays for a tile encode.
-    for (const c of [...BARS, BLOCK, BACKGROUND, INK]) this.encoder.tile(c);
+  }
+
+  /** Every colour the pattern uses: encoded before the first frame, so no frame pays for a tile encode. */
+  static readonly COLOURS: readonly number[] = [...BARS, BLOCK, BACKGROUND, INK];
+
+  /** Encodes one of the pattern's tile colours (each costs tens of ms with jpeg-js; a camera spreads them over event-loop turns). */
+  warm(colour: number): void {
+    this.encoder.tile(colour);
   }
 
   /** The JPEG of frame number `seq` showing the time `at` (ms since epoch). */

@@ -20,6 +20,9 @@ export class TestPatternCamera implements CameraSource {
   readonly kind = 'test-pattern' as const;
   readonly description: string;
   private stopTicker: (() => void) | undefined;
+  /** The pending tile warm-up step, and which start it belongs to (a stop makes it stale). */
+  private warming: NodeJS.Immediate | undefined;
+  private run = 0;
   private image: TestPatternImage | undefined;
   private seq = 0;
 
@@ -31,11 +34,29 @@ export class TestPatternCamera implements CameraSource {
     const now = this.options.now ?? Date.now;
     const image = this.picture();
     const emit = () => sink.jpeg(image.render(this.seq++, now()), 'test pattern');
-    emit();
-    this.stopTicker = startTicker(this.options.fps ?? 10, emit);
+    const run = ++this.run;
+    // The tiles are encoded one per event-loop turn after start returns (about half a second of
+    // jpeg-js work in all): the host starts at once and stays responsive; the first frame follows.
+    const colours = [...TestPatternImage.COLOURS];
+    const warm = () => {
+      if (run !== this.run) return;
+      const colour = colours.shift();
+      if (colour !== undefined) {
+        image.warm(colour);
+        this.warming = setImmediate(warm);
+        return;
+      }
+      this.warming = undefined;
+      emit();
+      this.stopTicker = startTicker(this.options.fps ?? 10, emit);
+    };
+    this.warming = setImmediate(warm);
   }
 
   stop(): void {
+    this.run++;
+    if (this.warming) clearImmediate(this.warming);
+    this.warming = undefined;
     this.stopTicker?.();
     this.stopTicker = undefined;
   }
