@@ -37,7 +37,8 @@ describe('robocar socket.io stream', () => {
     // Camera and stream at the same rate: the case where timer jitter could turn ticks into nulls.
     const r = await start({ publishRate: 20, camera: { source: 'test-pattern', fps: 20 } });
     const c = await client(r.url);
-    await c.next('sensor_data');
+    // The window opens once the camera delivers (the test pattern encodes its tiles after start).
+    await c.next('sensor_data', (d) => d.camera !== null);
     const from = c.events.length;
     await sleep(1500);
     const window = c.events.slice(from);
