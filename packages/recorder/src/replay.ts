@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { topicMatcher } from '@acgateway/client';
+import { compilePattern } from '@acgateway/core';
 import type { RecordedMessage } from './format.js';
 import type { RecordingReader } from './reader.js';
 
@@ -51,8 +51,8 @@ export class Replayer {
     private readonly options: ReplayOptions = {},
     private readonly onBadRecord: (m: RecordedMessage, err: Error) => void = () => {},
   ) {
-    const include = (options.topics ?? ['#']).map(topicMatcher);
-    const exclude = (options.exclude ?? ['core/#']).map(topicMatcher);
+    const include = (options.topics ?? ['#']).map(compilePattern);
+    const exclude = (options.exclude ?? ['core/#']).map(compilePattern);
     this.wanted = (t) => include.some((m) => m(t)) && !exclude.some((m) => m(t));
     const speed = options.speed ?? 1;
     if (speed !== 'max' && !(speed > 0)) throw new Error(`replay speed must be a positive number or "max", got ${String(speed)}`);

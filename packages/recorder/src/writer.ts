@@ -3,7 +3,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { constants as zc, gzipSync } from 'node:zlib';
 import { checksum, ChunkKind, Codec, encodeChunkHeader, encodeFileHeader, encodeRecord, encodeTrailer, FORMAT_VERSION, type ChunkInfo, type RecordedMessage, type RecordingHeader } from './format.js';
-import { topicMatcher } from '@acgateway/client';
+import { compilePattern } from '@acgateway/core';
 
 export interface WriterOptions {
   /** A chunk is sealed (compressed and written) when its records reach this many bytes (default 256 KiB)... */
@@ -99,7 +99,7 @@ export class RecordingWriter {
     };
     this.now = options.now ?? (() => performance.now());
     this.t0 = this.now();
-    const tests = this.o.sessionTopics.map(topicMatcher);
+    const tests = this.o.sessionTopics.map(compilePattern);
     this.isSession = (topic) => tests.some((t) => t(topic));
   }
 

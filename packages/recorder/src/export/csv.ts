@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Row } from './table.js';
+import type { Cell, Row } from './table.js';
 
-/** One CSV cell (RFC 4180): empty for null, quoted when it holds a comma, quote or line break. */
-export function csvCell(v: string | number | boolean | null | undefined): string {
+/** One CSV cell (RFC 4180): empty for null, an array as JSON text, quoted when it holds a comma, quote or line break. */
+export function csvCell(v: Cell | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -3,14 +3,13 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { replaceWithBackup, type TopicSpec } from '@acgateway/core';
-import { topicMatcher } from '@acgateway/client';
+import { compilePattern, replaceWithBackup, type TopicSpec } from '@acgateway/core';
 import { RecordingReader } from '../reader.js';
 import { writeCsv } from './csv.js';
 import { LAP_COLUMNS, LapTable } from './laps.js';
 import { encodeLd, encodeLdx, MotecCollector } from './motec.js';
 import { writeParquet } from './parquet.js';
-import { flatten, schemaFor, TopicTable, topicFileName, type ColumnKind, type Row } from './table.js';
+import { catalogOf, flatten, TopicTable, topicFileName, type ColumnKind, type Row } from './table.js';
 
 export type ExportFormat = 'csv' | 'parquet' | 'motec';
 
@@ -50,7 +49,8 @@ export async function exportRecording(o: ExportOptions): Promise<ExportSummary> 
   const topics = new Set<string>();
   let records = 0;
   try {
-    const wanted = (o.topics ?? ['#']).map(topicMatcher);
+    const wanted = (o.topics ?? ['#']).map(compilePattern);
+    const catalog = catalogOf(o.declarations ?? []);
     const total = reader.records;
     let lastProgress = 0;
     const progress = (phase: string, done: number, of: number, force = false) => {
@@ -105,7 +105,7 @@ export async function exportRecording(o: ExportOptions): Promise<ExportSummary> 
       let t = tables.get(m.topic);
       if (!t) {
         const file = path.join(tmp, `${tables.size}.ndjson`);
-        t = { table: new TopicTable(m.topic, schemaFor(o.declarations ?? [], m.topic)), spill: createWriteStream(file), file };
+        t = { table: new TopicTable(m.topic, catalog.find(m.topic)?.spec.schema), spill: createWriteStream(file), file };
         tables.set(m.topic, t);
       }
       const row = flatten(data, { t_ms: Math.round(m.t * 1000) / 1000, ts: m.ts });

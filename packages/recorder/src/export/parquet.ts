@@ -19,9 +19,8 @@ export async function writeParquet(file: string, kinds: Map<string, ColumnKind>,
         const kind = kinds.get(name)!;
         if (v === null || v === undefined) out[name] = null;
         else if (name === 'ts') out[name] = new Date(Number(v));
-        else if (kind === 'string') out[name] = typeof v === 'string' ? v : String(v);
-        // The writer serializes JSON columns itself: it gets the value, not our text of it.
-        else if (kind === 'json') out[name] = typeof v === 'string' ? parseOr(v) : v;
+        // A text column that also saw arrays holds them as JSON text; a JSON column gets the value (the writer serializes it).
+        else if (kind === 'string') out[name] = typeof v === 'string' ? v : JSON.stringify(v);
         else out[name] = v;
       }
       yield out;
@@ -36,12 +35,4 @@ export async function writeParquet(file: string, kinds: Map<string, ColumnKind>,
     createdBy: 'acgateway export',
   });
   return n;
-}
-
-function parseOr(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

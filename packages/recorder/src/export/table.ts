@@ -1,15 +1,13 @@
-import type { TopicSpec } from '@acgateway/core';
-import { topicMatcher } from '@acgateway/client';
+import { TopicCatalog, type TopicSpec } from '@acgateway/core';
 
 /** A column's type: declared by the topic's schema where it says, else seen in the values. */
 export type ColumnKind = 'int' | 'number' | 'boolean' | 'string' | 'json';
 
-export type Row = Record<string, string | number | boolean | null>;
+/** A cell: a scalar, or an array kept whole (a car's leaderboard is one cell; CSV writes it as JSON text, Parquet as a JSON column). */
+export type Cell = string | number | boolean | null | readonly unknown[];
+export type Row = Record<string, Cell>;
 
-/**
- * A payload as one flat row: nested fields as `a.b`, arrays as JSON text (a car's leaderboard is
- * one cell), a payload that is not an object as `value`.
- */
+/** A payload as one flat row: nested fields as `a.b`, arrays whole, a payload that is not an object as `value`. */
 export function flatten(data: unknown, row: Row = {}, prefix = ''): Row {
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
     for (const [k, v] of Object.entries(data)) flatten(v, row, prefix ? `${prefix}.${k}` : k);
@@ -17,10 +15,10 @@ export function flatten(data: unknown, row: Row = {}, prefix = ''): Row {
   }
   const key = prefix || 'value';
   if (data === undefined || data === null) row[key] = null;
-  else if (Array.isArray(data)) row[key] = JSON.stringify(data);
+  else if (Array.isArray(data)) row[key] = data;
   else if (typeof data === 'number') row[key] = Number.isFinite(data) ? data : null;
   else if (typeof data === 'string' || typeof data === 'boolean') row[key] = data;
-  else row[key] = JSON.stringify(data);
+  else row[key] = String(data);
   return row;
 }
 
@@ -97,7 +95,7 @@ export class TopicTable {
       let c = this.columns.get(k);
       if (!c) this.columns.set(k, (c = { seen: undefined, mixed: false, fitsInt32: true }));
       if (v === null) continue;
-      const kind: ColumnKind = typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'number') : typeof v === 'boolean' ? 'boolean' : 'string';
+      const kind: ColumnKind = typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'number') : typeof v === 'boolean' ? 'boolean' : typeof v === 'string' ? 'string' : 'json';
       if (typeof v === 'number' && (!Number.isInteger(v) || v > 2147483647 || v < -2147483648)) c.fitsInt32 = false;
       if (c.seen === undefined) c.seen = kind;
       else if (c.seen !== kind) {
@@ -122,9 +120,11 @@ export class TopicTable {
   }
 }
 
-/** The schema a topic was declared with, if any plugin declared it. */
-export function schemaFor(declarations: readonly TopicSpec[], topic: string): unknown {
-  return declarations.find((d) => topicMatcher(d.pattern)(topic))?.schema;
+/** The declarations the export types its columns by (core's catalog: a topic finds its pattern's schema). */
+export function catalogOf(declarations: readonly TopicSpec[]): TopicCatalog {
+  const catalog = new TopicCatalog();
+  catalog.add('export', declarations);
+  return catalog;
 }
 
 /** `acudp/car_update` -> `acudp.car_update`: a file name for a topic. */
