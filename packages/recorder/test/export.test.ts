@@ -13,6 +13,8 @@ import { readLd, readLdxBeacons } from './ld-reader.js';
 let tmp: { dir: string; remove(): Promise<void> };
 let file: string;
 let recorded: RecordedMessage[];
+/** What the host published on acudp/#, as the recorder should have kept it. */
+let published: Array<{ topic: string; data: unknown; retained: boolean }>;
 let db: DuckDBConnection;
 
 beforeAll(async () => {
@@ -29,6 +31,7 @@ beforeAll(async () => {
     await t.stop();
     await fake.stop();
   }
+  published = t.published('acudp/#').map((m) => ({ topic: m.topic, data: JSON.parse(JSON.stringify(m.data ?? null)), retained: m.retain === true }));
   const r = await RecordingReader.open(file);
   recorded = [];
   for await (const m of r.messages()) recorded.push(m);
@@ -44,14 +47,19 @@ afterAll(async () => {
 const rows = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>;
 
 describe('export', () => {
-  it('the in-host recorder kept every message the host published on its topics', () => {
+  it('the in-host recorder kept every message the host published on its topics, in order, retained ones as such', () => {
     expect(recorded.filter((m) => m.topic === 'acudp/lap_completed').length).toBeGreaterThanOrEqual(6);
     expect(recorded.some((m) => m.topic === 'acudp/state' && m.retained)).toBe(true);
+    expect(recorded.map((m) => ({ topic: m.topic, data: JSON.parse(m.data), retained: m.retained }))).toEqual(published);
   });
 
   it('CSV: one file per topic with flattened columns, read back by DuckDB with the recorded values', async () => {
     const out = path.join(tmp.dir, 'csv');
-    const s = await exportRecording({ file, format: 'csv', outDir: out });
+    const progress: Array<{ done: number; total: number; phase: string }> = [];
+    const s = await exportRecording({ file, format: 'csv', outDir: out, onProgress: (p) => progress.push(p) });
+    // Progress is reported, ending with every record read and every row written.
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toEqual({ phase: 'writing', done: recorded.length, total: recorded.length });
     const names = await readdir(out);
     expect(names).toEqual(expect.arrayContaining(['acudp.car_update.csv', 'acudp.lap_completed.csv', 'acudp.state.csv', 'laps.csv']));
     // No temporary folder is left behind.
@@ -65,6 +73,9 @@ describe('export', () => {
       expect(Number(r.x)).toBeCloseTo(updates[i]!['pos.x'] as number, 9);
       expect(Number(r.engineRpm)).toBe(updates[i]!.engineRpm);
     });
+    // An array is one cell of JSON text: the leaderboard that came with a lap.
+    const board = await rows(`select leaderboard from read_csv('${path.join(out, 'acudp.lap_completed.csv')}', header = true, all_varchar = true) limit 1`);
+    expect(JSON.parse(String(board[0]!.leaderboard))).toEqual(JSON.parse(recorded.find((m) => m.topic === 'acudp/lap_completed')!.data).leaderboard);
     // The header row names the nested fields.
     const header = (await readFile(path.join(out, 'acudp.car_update.csv'), 'utf8')).split('\r\n')[0]!;
     expect(header).toBe('t_ms,ts,type,carId,pos.x,pos.y,pos.z,velocity.x,velocity.y,velocity.z,gear,engineRpm,normalizedSplinePos');
