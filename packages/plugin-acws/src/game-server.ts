@@ -4,7 +4,7 @@ import { ControlledProcess } from './controlled-process.js';
 import type { AcwsEvents } from './events.js';
 import { AcServerLogParser, type LogEvent } from './wire/acserver-log.js';
 import { viewEntries } from './wire/entry-list.js';
-import { withoutAddress, type DriverInfo } from './wire/line-protocol.js';
+import { forReadOnly, type DriverInfo } from './wire/line-protocol.js';
 import { portsOf, type ServerCfgView, type SessionView } from './wire/server-cfg.js';
 import type { Lobby } from './lobby.js';
 import { fileStamp, type ProcessSpec, type RunInfo } from './managed-process.js';
@@ -102,8 +102,8 @@ export class GameServer extends ControlledProcess<{ msg: string; 'AC Server': Ru
 
   driversView(role: Role): Record<string, DriverInfo> {
     const out: Record<string, DriverInfo> = {};
-    for (const d of this.drivers.values()) out[d.name] = role === 'admin' ? { ...d } : withoutAddress(d);
-    return out;
+    for (const d of this.drivers.values()) out[d.name] = { ...d };
+    return role === 'admin' ? out : forReadOnly(out);
   }
 
   async sessionsView(view?: ServerCfgView): Promise<Record<string, SessionView>> {
@@ -112,13 +112,13 @@ export class GameServer extends ControlledProcess<{ msg: string; 'AC Server': Ru
     return view.sessions;
   }
 
-  /** `server info`, in the original's shape. The install folder is shown to full-control callers only. */
+  /** `server info`, in the original's shape. Read-only callers get it without the install folder and drivers' addresses. */
   async info(role: Role): Promise<Record<string, unknown>> {
     const { view } = await this.deps.config.current();
     const entries = await this.deps.files.readEntryList().then((f) => viewEntries(f.entries));
     const sessions = await this.sessionsView(view);
-    return {
-      ...(role === 'admin' ? { directory: this.deps.files.root } : {}),
+    const info = {
+      directory: this.deps.files.root,
       child_ini_file: 'cfg/server_cfg.ini',
       child_title: 'AC Server',
       child_short: 'AC Server',
@@ -131,7 +131,7 @@ export class GameServer extends ControlledProcess<{ msg: string; 'AC Server': Ru
       http_port: view.http_port,
       tcp_port: view.tcp_port,
       udp_port: view.udp_port,
-      drivers: this.driversView(role),
+      drivers: this.driversView('admin'),
       entries,
       sessions,
       lobby: this.deps.lobby.info(),
@@ -139,6 +139,7 @@ export class GameServer extends ControlledProcess<{ msg: string; 'AC Server': Ru
       state: this.process.state,
       pending_edits: this.deps.config.hasPendingEdits,
     };
+    return role === 'admin' ? info : forReadOnly(info);
   }
 
   protected async startNow(): Promise<{ msg: string; 'AC Server': RunInfo; grid_applied: boolean }> {

@@ -20,7 +20,7 @@ import {
   unrecognisedMessage,
   welcomeMessage,
   withoutAddress,
-  type DriverInfo,
+  forReadOnly,
 } from './wire/line-protocol.js';
 import type { AcwsOptions } from './options.js';
 
@@ -108,8 +108,10 @@ export class LineEndpoint implements Endpoint {
   private onConnection(ws: WebSocket, info: WsClientInfo): void {
     const conn = new LineConnection(ws, info, this.deps, this.replyOrder, (admin, read) => {
       // As the original: what one client's server, lobby or tracker command printed, every
-      // logged-on client sees (a read-only one without addresses, folders and command lines).
-      for (const c of this.conns) if (c !== conn && c.loggedOn) c.send(c.role === 'admin' ? admin : read);
+      // logged-on client sees (a read-only one without addresses, folders and command lines,
+      // rendered only when there is such a client).
+      let readText: string | undefined;
+      for (const c of this.conns) if (c !== conn && c.loggedOn) c.send(c.role === 'admin' ? admin : (readText ??= read()));
     });
     this.conns.add(conn);
     ws.once('close', () => this.conns.delete(conn));
@@ -167,19 +169,6 @@ export class LineEndpoint implements Endpoint {
 const GRID_TWO_MESSAGES = /^\s*grid\s+(finish|reverse)\s*$/i;
 /** The command families whose replies the original sends to every client. */
 const SHARED_FAMILY = /^\s*(server|lobby|tracker)\b/i;
-/** Keys a read-only client never sees: the install folder, command lines, log paths. */
-const PRIVATE_KEYS = new Set(['directory', 'cwd', 'cmd', 'log_file', 'error_file', 'details']);
-
-/** A reply as a read-only client may see it: drivers without addresses, no folders or command lines. */
-export function forReadOnly(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(forReadOnly);
-  if (!value || typeof value !== 'object') return value;
-  const o = value as Record<string, unknown>;
-  if ('guid' in o && 'host' in o && 'port' in o) return withoutAddress(o as unknown as DriverInfo);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (!PRIVATE_KEYS.has(k)) out[k] = forReadOnly(v);
-  return out;
-}
 /** Commands whose reply goes out before the process broadcast they cause. */
 const PROCESS_COMMAND = /^\s*(server|tracker)\s+(start|stop|restart)\b/i;
 
@@ -201,7 +190,7 @@ class LineConnection {
     private readonly info: WsClientInfo,
     private readonly deps: LineEndpointDeps,
     private readonly replyOrder: { running: number; held: Array<() => void> },
-    private readonly share: (admin: string, read: string) => void,
+    private readonly share: (admin: string, read: () => string) => void,
   ) {
     this.role = info.role;
     this.loggedOn = !deps.options.requireLogon;
@@ -287,12 +276,14 @@ class LineConnection {
     // Replies to server, lobby and tracker commands go to every logged-on client; grid's stay private.
     const shared = SHARED_FAMILY.test(line);
     const reply = (frame: unknown) => {
-      this.send(encodeData(frame));
-      if (shared) this.share(encodeData(frame), encodeData(forReadOnly(frame)));
+      const text = encodeData(frame);
+      this.send(text);
+      if (shared) this.share(text, () => encodeData(forReadOnly(frame)));
     };
     const fail = (msg: string) => {
-      this.error(msg);
-      if (shared) this.share(encodeError(msg), encodeError(msg));
+      const text = encodeError(msg);
+      this.send(text);
+      if (shared) this.share(text, () => text);
     };
     try {
       const result = await this.deps.api.deps.dispatcher.dispatch(line, this.caller());

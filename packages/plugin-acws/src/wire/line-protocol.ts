@@ -195,3 +195,21 @@ export const lobbyEvent = (l: LobbyInfo) => ({
 export function withoutAddress(d: DriverInfo): DriverInfo {
   return { ...d, host: '', port: 0 };
 }
+
+/** Keys a read-only caller never sees: the install folder, command lines, log paths, crash details. */
+const PRIVATE_KEYS = new Set(['directory', 'cwd', 'cmd', 'log_file', 'error_file', 'details']);
+
+/**
+ * A reply as a read-only caller may see it: drivers without their address, none of PRIVATE_KEYS.
+ * The one read-only rendering: the verbs answer read-only callers with it, and the line protocol
+ * applies it to a full-control caller's reply it shares with read-only clients.
+ */
+export function forReadOnly<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(forReadOnly) as T;
+  if (!value || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  if ('guid' in o && 'host' in o && 'port' in o) return withoutAddress(o as unknown as DriverInfo) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!PRIVATE_KEYS.has(k)) out[k] = forReadOnly(v);
+  return out as T;
+}
