@@ -22,11 +22,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function freePortBase() {
   const net = await import('node:net');
-  // Seven consecutive ports the demo can take (ACGATEWAY_DEMO_PORT_BASE).
+  // The seven consecutive ports the demo takes (ACGATEWAY_DEMO_PORT_BASE: the gateway, then six more).
   for (;;) {
     const base = 20000 + Math.floor(Math.random() * 30000);
     const ok = await Promise.all(
-      [0, 1, 2, 3, 4].map(
+      [0, 1, 2, 3, 4, 5, 6].map(
         (i) =>
           new Promise((resolve) => {
             const s = net.createServer().once('error', () => resolve(false));

@@ -30,7 +30,7 @@ if (outAt >= 0 && !args[outAt + 1]) {
 }
 
 /** The publishable packages: packages/* that are not private. */
-export function publishable() {
+function publishable() {
   const dir = path.join(root, 'packages');
   return readdirSync(dir)
     .filter((d) => existsSync(path.join(dir, d, 'package.json')))

@@ -12,7 +12,7 @@ interface Chunk extends ChunkInfo {
 
 /** Reads the first bytes of a file: is it an `.acgrec` recording? */
 export function isAcgrec(head: Uint8Array): boolean {
-  return Buffer.from(head.buffer, head.byteOffset, Math.min(8, head.length)).toString('latin1') === MAGIC;
+  return head.length >= 8 && Buffer.from(head.buffer, head.byteOffset, 8).toString('latin1') === MAGIC;
 }
 
 /**
@@ -38,7 +38,7 @@ export class RecordingReader {
     try {
       const size = (await fh.stat()).size;
       const head = await read(fh, 0, 16);
-      if (head.length < 8 || head.toString('latin1', 0, 8) !== MAGIC) throw new RecordingFormatError(`${file} is not an acgateway recording (.acgrec): it does not start with the recording magic`);
+      if (!isAcgrec(head)) throw new RecordingFormatError(`${file} is not an acgateway recording (.acgrec): it does not start with the recording magic`);
       if (head.length < 16) throw new RecordingFormatError(`${file}: cut short inside its header`);
       const version = head.readUInt16LE(8);
       if (version !== FORMAT_VERSION) throw new RecordingFormatError(`${file}: recording format version ${version} is not supported (this reader knows ${FORMAT_VERSION})`);

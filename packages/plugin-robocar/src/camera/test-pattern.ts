@@ -20,9 +20,8 @@ export class TestPatternCamera implements CameraSource {
   readonly kind = 'test-pattern' as const;
   readonly description: string;
   private stopTicker: (() => void) | undefined;
-  /** The pending tile warm-up step, and which start it belongs to (a stop makes it stale). */
+  /** The pending tile warm-up step (each step schedules the next; stop clears it). */
   private warming: NodeJS.Immediate | undefined;
-  private run = 0;
   private image: TestPatternImage | undefined;
   private seq = 0;
 
@@ -34,12 +33,10 @@ export class TestPatternCamera implements CameraSource {
     const now = this.options.now ?? Date.now;
     const image = this.picture();
     const emit = () => sink.jpeg(image.render(this.seq++, now()), 'test pattern');
-    const run = ++this.run;
     // The tiles are encoded one per event-loop turn after start returns (about half a second of
     // jpeg-js work in all): the host starts at once and stays responsive; the first frame follows.
     const colours = [...TestPatternImage.COLOURS];
     const warm = () => {
-      if (run !== this.run) return;
       const colour = colours.shift();
       if (colour !== undefined) {
         image.warm(colour);
@@ -54,7 +51,6 @@ export class TestPatternCamera implements CameraSource {
   }
 
   stop(): void {
-    this.run++;
     if (this.warming) clearImmediate(this.warming);
     this.warming = undefined;
     this.stopTicker?.();
