@@ -102,6 +102,17 @@ describe.skipIf(!built)('acgateway record, kill, replay', () => {
     expect(inOrder(recordedLive, live.published('#').map((m) => ({ topic: m.topic, data: JSON.parse(JSON.stringify(m.data)) })))).toBe(true);
   });
 
+  it('--duration stops the recorder by itself, with its summary', async () => {
+    const file = path.join(tmp.dir, 'timed.acgrec');
+    const r = record(file, ['--duration', '1']);
+    expect(await r.exited).toEqual({ code: 0, signal: null });
+    expect(r.err()).toMatch(/for 1 s/);
+    expect(r.out()).toMatch(/^recorded [\d,]+ messages on \d+ topics over 0:0[01]: /m);
+    const { reader } = await readAll(file);
+    expect(reader.complete).toBe(true);
+    expect(reader.durationMs).toBeLessThan(1500);
+  });
+
   it('a recorder killed with SIGKILL mid-write leaves a file readable up to its last whole chunk', async () => {
     const file = path.join(tmp.dir, 'killed.acgrec');
     const r = record(file);
@@ -131,6 +142,23 @@ describe.skipIf(!built)('acgateway record, kill, replay', () => {
       gw.close();
       const lastState = messages.filter((m) => m.topic === 'acudp/state').at(-1)!;
       expect(state).toMatchObject({ retained: true, data: JSON.parse(lastState.data) });
+    } finally {
+      await replay.stop();
+    }
+  });
+
+  it('replay with loop starts again at the end, the retained values first each time', async () => {
+    const { messages } = await readAll(complete, true);
+    const updates = messages.filter((m) => m.topic === 'acudp/car_update').length;
+    const replay = await createTestHost({ plugins: [recorder({ replay: { file: complete, speed: 'max', loop: true } })] });
+    try {
+      const status = () => replay.host.describe().find((p) => p.name === 'recorder')!.sources[0]!.status as { state: string; loops: number };
+      await until('two passes', () => status().loops >= 2, 20_000);
+      expect(status().state).toBe('replaying');
+      expect(replay.published('acudp/car_update').length).toBeGreaterThanOrEqual(2 * updates);
+      // Each pass begins with the retained values as they stood at its start.
+      const states = replay.published('acudp/state').filter((m) => m.retain);
+      expect(states.filter((m) => JSON.stringify(m.data) === JSON.stringify(JSON.parse(messages.find((x) => x.topic === 'acudp/state')!.data))).length).toBeGreaterThanOrEqual(2);
     } finally {
       await replay.stop();
     }
