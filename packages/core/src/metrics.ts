@@ -9,6 +9,8 @@ interface TopicCounters {
   conflated: CounterChild;
   /** Deliveries not yet handed to the counter (see countDelivered). */
   deliveredPending: number;
+  /** The part of `count` already handed to the published counter. */
+  publishedFlushed: number;
   /** Plain copies for the status topic: messages published, first and last publish time (ms). */
   count: number;
   firstAt: number;
@@ -46,7 +48,7 @@ export class Metrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.published = new Counter({ name: 'acgateway_messages_published_total', help: 'Messages published on the bus, per topic', labelNames: ['topic'], registers });
+    this.published = new Counter({ name: 'acgateway_messages_published_total', help: 'Messages published on the bus, per topic', labelNames: ['topic'], registers, collect: () => this.flushPublished() });
     this.delivered = new Counter({ name: 'acgateway_messages_delivered_total', help: 'Messages sent to clients by endpoints, per topic', labelNames: ['topic'], registers, collect: () => this.flushDelivered() });
     this.dropped = new Counter({ name: 'acgateway_messages_dropped_total', help: 'Messages dropped for slow subscribers (queue or conflation bound), per topic', labelNames: ['topic'], registers });
     this.conflated = new Counter({ name: 'acgateway_messages_conflated_total', help: 'Messages replaced by a newer one for a slow latest-policy subscriber, per topic', labelNames: ['topic'], registers });
@@ -69,6 +71,7 @@ export class Metrics {
         dropped: this.dropped.labels(key),
         conflated: this.conflated.labels(key),
         deliveredPending: 0,
+        publishedFlushed: 0,
         count: 0,
         firstAt: 0,
         lastAt: 0,
@@ -78,9 +81,9 @@ export class Metrics {
     return c;
   }
 
+  /** Once per message: counted in a plain number (`count`), handed to the counter when it is read. */
   countPublished(message: Message): void {
     const c = this.children(message.topic);
-    c.published.inc();
     if (c.count++ === 0) c.firstAt = message.ts;
     c.lastAt = message.ts;
   }
@@ -105,6 +108,15 @@ export class Metrics {
       if (c.deliveredPending > 0) {
         c.delivered.inc(c.deliveredPending);
         c.deliveredPending = 0;
+      }
+    }
+  }
+
+  private flushPublished(): void {
+    for (const c of this.topicChildren.values()) {
+      if (c.count > c.publishedFlushed) {
+        c.published.inc(c.count - c.publishedFlushed);
+        c.publishedFlushed = c.count;
       }
     }
   }

@@ -159,7 +159,7 @@ async function main() {
     table('1. one read-and-decode of a full 128-vehicle telemetry buffer', rows);
 
     // 2. CPU share at 50 Hz ----------------------------------------------------------------------
-    const window = QUICK ? 2 : 6;
+    const window = QUICK ? 2 : 4;
     const cpuRows = [['what', '% of a core', 'x idle', 'frames/s']];
     const idleHost = new Host({ config: { server: { enabled: false }, log: { level: 'silent' }, plugins: [] } });
     await idleHost.start();
@@ -167,32 +167,57 @@ async function main() {
     const idle = await cpuShare(window);
     await idleHost.stop();
     cpuRows.push(['baseline: idle host, no plugin', fmt(idle, 3), '1.00', '']);
-    // The floor of any 50 Hz poller on this machine: waking up 50 times a second to do nothing.
-    let ticking = true;
-    const spin = () => { if (ticking) setTimeout(spin, 20); };
-    spin();
-    const bare = await cpuShare(window);
-    ticking = false;
-    cpuRows.push(['baseline: a bare 50 Hz timer doing nothing', fmt(bare, 3), fmt(bare / Math.max(idle, 0.001)), '']);
+    // The floor of any 50 Hz poller in a host: an idle host (no plugin) plus a timer waking up 50 times
+    // a second to do nothing. This machine's CPU share is noisy (a shared VM): windows of that baseline
+    // and of the plugin alternate, and the row takes the median of the per-round differences.
+    const bareTimer = async () => {
+      const idleHost = new Host({ config: { server: { enabled: false }, log: { level: 'silent' }, plugins: [] } });
+      await idleHost.start();
+      let ticking = true;
+      const spin = () => { if (ticking) setTimeout(spin, 20); };
+      spin();
+      await sleep(300);
+      const v = await cpuShare(window);
+      ticking = false;
+      await idleHost.stop();
+      return v;
+    };
+    const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const rounds = QUICK ? 3 : 5;
+    const bares = [];
     for (const vehicles of [20, 128]) {
       const dir = path.join(tmp, `sim${vehicles}`);
       fs.mkdirSync(dir);
       const sim = child(['--sim', dir, String(vehicles)]);
       await sim.next('ready');
-      const host = new Host({ config: { server: { enabled: false }, log: { level: 'silent' }, plugins: [rf2({ dir, pollHz: 50, feed: { enabled: false } })] } });
-      let polls = 0;
-      host.bus.subscribe('rf2/telemetry', () => polls++);
-      await host.start();
-      await sleep(500);
-      polls = 0;
-      const share = await cpuShare(window);
-      const rate = polls / window;
-      await host.stop();
+      const shares = [];
+      const over = [];
+      let rate = 0;
+      for (let round = 0; round < rounds; round++) {
+        const bare = await bareTimer();
+        bares.push(bare);
+        const host = new Host({ config: { server: { enabled: false }, log: { level: 'silent' }, plugins: [rf2({ dir, pollHz: 50, feed: { enabled: false } })] } });
+        let polls = 0;
+        host.bus.subscribe('rf2/telemetry', () => polls++);
+        await host.start();
+        await sleep(500);
+        polls = 0;
+        const share = await cpuShare(window);
+        rate += polls / window / rounds;
+        await host.stop();
+        shares.push(share);
+        over.push(share - bare);
+      }
       await sim.stop();
-      cpuRows.push([`rf2 polling at 50 Hz, ${vehicles} cars (sim writing at 50 Hz)`, fmt(share, 3), fmt(share / Math.max(idle, 0.001)), fmt(rate, 1)]);
-      cpuRows.push([`  minus the idle host`, fmt(share - idle, 3), '', share - idle < 1 ? 'under 1% of a core' : 'over 1% of a core']);
-      cpuRows.push([`  minus the bare 50 Hz timer too (the plugin's own work)`, fmt(share - bare, 3), '', '']);
+      const share = median(shares);
+      const own = median(over);
+      cpuRows.push([`rf2 polling at 50 Hz, ${vehicles} cars (sim writing at 50 Hz), median of ${rounds}`, fmt(share, 3), fmt(share / Math.max(idle, 0.001)), fmt(rate, 1)]);
+      cpuRows.push([`  minus the idle host`, fmt(share - idle, 3), '', '']);
+      cpuRows.push([`  minus the idle host + bare 50 Hz timer of the same round (the plugin's own work)`, fmt(own, 3), '', `${over.map((v) => fmt(v, 2)).join(' ')}`]);
+      cpuRows.push([`  target: under 1% of a core over that baseline`, '', '', own < 1 ? 'met' : 'not met']);
     }
+    const bare = median(bares);
+    cpuRows.splice(2, 0, ['baseline: an idle host and a bare 50 Hz timer doing nothing (median)', fmt(bare, 3), fmt(bare / Math.max(idle, 0.001)), '']);
     // The same poll driven in a tight loop (hot caches, no timer): the work itself.
     for (const vehicles of [20, 128]) {
       const us = await hotPollUs({ reader: 'mmap', vehicles, seconds: secs, dir: path.join(tmp, `hot${vehicles}`) });

@@ -63,50 +63,65 @@ export class ConsistentCopy {
     return this.last !== undefined;
   }
 
-  async take(region: MappedRegion): Promise<TakeResult> {
-    const { head, after } = this;
-    for (let attempt = 0; ; attempt++) {
-      if (!region.read(head, head.length)) return this.fail();
-      const begin = head.readUInt32LE(VERSION.begin);
-      const end = head.readUInt32LE(VERSION.end);
-      if (begin === end) {
-        this.stuck = undefined;
-        if (this.last && this.last.begin === begin && this.last.end === end) {
-          this.stats.unchanged++;
-          return 'unchanged';
-        }
-        const len = Math.min(this.layout.liveBytes(head), region.size);
-        const copy = this.spare;
-        if (!region.read(copy, len)) return this.fail();
-        if (!region.read(after, VERSION.size)) return this.fail();
-        if (
-          copy.readUInt32LE(VERSION.begin) === begin &&
-          copy.readUInt32LE(VERSION.end) === end &&
-          after.readUInt32LE(VERSION.begin) === begin &&
-          after.readUInt32LE(VERSION.end) === end
-        ) {
-          this.spare = this.data;
-          this.data = copy;
-          this.last = { begin, end };
-          this.length = len;
-          this.stats.fresh++;
-          return 'fresh';
-        }
-      } else if (this.stuck && this.stuck.begin === begin && this.stuck.end === end) {
-        this.stats.tornCopies++;
-        this.stats.tornTakes++;
-        this.lastTorn = { begin, end };
-        return 'torn';
-      }
-      this.stats.tornCopies++;
-      if (attempt >= this.retries) {
-        this.stats.tornTakes++;
-        this.lastTorn = { begin, end };
-        if (begin !== end) this.stuck = { begin, end };
-        return 'torn';
-      }
+  /**
+   * Takes a copy. Synchronous when the first attempt settles it (the usual case: no promise, no
+   * timer); a torn first copy returns a promise that retries after `retryDelayMs`.
+   */
+  take(region: MappedRegion): TakeResult | Promise<TakeResult> {
+    const r = this.attempt(region, 0);
+    return r === 'retry' ? this.retry(region) : r;
+  }
+
+  private async retry(region: MappedRegion): Promise<TakeResult> {
+    for (let attempt = 1; ; attempt++) {
       await sleep(this.retryDelayMs);
+      const r = this.attempt(region, attempt);
+      if (r !== 'retry') return r;
     }
+  }
+
+  private attempt(region: MappedRegion, attempt: number): TakeResult | 'retry' {
+    const { head, after } = this;
+    if (!region.read(head, head.length)) return this.fail();
+    const begin = head.readUInt32LE(VERSION.begin);
+    const end = head.readUInt32LE(VERSION.end);
+    if (begin === end) {
+      this.stuck = undefined;
+      if (this.last && this.last.begin === begin && this.last.end === end) {
+        this.stats.unchanged++;
+        return 'unchanged';
+      }
+      const len = Math.min(this.layout.liveBytes(head), region.size);
+      const copy = this.spare;
+      if (!region.read(copy, len)) return this.fail();
+      if (!region.read(after, VERSION.size)) return this.fail();
+      if (
+        copy.readUInt32LE(VERSION.begin) === begin &&
+        copy.readUInt32LE(VERSION.end) === end &&
+        after.readUInt32LE(VERSION.begin) === begin &&
+        after.readUInt32LE(VERSION.end) === end
+      ) {
+        this.spare = this.data;
+        this.data = copy;
+        this.last = { begin, end };
+        this.length = len;
+        this.stats.fresh++;
+        return 'fresh';
+      }
+    } else if (this.stuck && this.stuck.begin === begin && this.stuck.end === end) {
+      this.stats.tornCopies++;
+      this.stats.tornTakes++;
+      this.lastTorn = { begin, end };
+      return 'torn';
+    }
+    this.stats.tornCopies++;
+    if (attempt >= this.retries) {
+      this.stats.tornTakes++;
+      this.lastTorn = { begin, end };
+      if (begin !== end) this.stuck = { begin, end };
+      return 'torn';
+    }
+    return 'retry';
   }
 
   private fail(): TakeResult {

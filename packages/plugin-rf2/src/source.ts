@@ -72,9 +72,11 @@ interface Slot {
 export class Rf2Source implements Source {
   readonly name = 'shared-memory';
   private readonly slots: Record<ReadBuffer, Slot>;
+  /** One interval for the whole run (cheaper than a timer re-armed each poll), and the first poll at once. */
   private timer: NodeJS.Timeout | undefined;
+  private first: NodeJS.Immediate | undefined;
   private running = false;
-  /** The poll the timer started, until it ends: stop() waits for it before closing the regions it reads. */
+  /** A poll waiting between retries of a torn copy: the interval skips while it lasts, stop() awaits it. */
   private polling: Promise<void> | undefined;
   private readonly warn: RateLimitedLog;
   /** The last published status; undefined until the first poll has decided one. */
@@ -87,6 +89,8 @@ export class Rf2Source implements Source {
   private lastScoringPoll = -Infinity;
   private readonly stats: DecodeStats = newDecodeStats();
   private ticks = 0;
+  /** The scoring entry of the player the 'connected' status names (a new scoring frame makes new entries). */
+  private connectedAs: VehicleScoring | undefined;
   /** Scoring facts by mID, joined into rf2/vehicles. */
   private readonly scoringById = new Map<number, VehicleScoring>();
 
@@ -110,12 +114,14 @@ export class Rf2Source implements Source {
     if (this.running) return;
     this.running = true;
     this.current = undefined;
-    this.schedule(0);
+    this.first = setImmediate(() => this.run());
+    this.timer = setInterval(() => this.run(), 1000 / this.options.pollHz);
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    clearImmediate(this.first);
+    clearInterval(this.timer);
     this.timer = undefined;
     // A poll may be waiting between retries of a torn copy: it finishes on open regions, then they close.
     await this.polling;
@@ -142,27 +148,28 @@ export class Rf2Source implements Source {
     return { state: s.state, reason: s.reason, reader: s.reader };
   }
 
-  private schedule(delay: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.polling = this.run();
-    }, delay);
-  }
-
-  private async run(): Promise<void> {
-    const started = this.deps.now();
+  private run(): void {
+    if (!this.running || this.polling) return;
+    let pending: Promise<void> | void = undefined;
     try {
-      await this.tick();
+      pending = this.tick();
     } catch (err) {
-      // A poll that fails (an unexpected error from the OS or koffi) must not stop polling or the host.
-      this.warn.log('tick', (suppressed) => this.deps.logger.error({ err: (err as Error).message, suppressed }, 'rf2 poll failed'));
+      this.tickFailed(err);
     }
-    const period = 1000 / this.options.pollHz;
-    this.schedule(Math.max(0, period - (this.deps.now() - started)));
+    // Usually the poll is done here; one waiting between retries of a torn copy is awaited by stop().
+    if (pending) this.polling = pending.catch((err) => this.tickFailed(err)).finally(() => (this.polling = undefined));
   }
 
-  /** One poll. Public so a benchmark can drive it without timers. */
-  async tick(): Promise<void> {
+  /** A poll that fails (an unexpected error from the OS or koffi) must not stop polling or the host. */
+  private tickFailed(err: unknown): void {
+    this.warn.log('tick', (suppressed) => this.deps.logger.error({ err: (err as Error).message, suppressed }, 'rf2 poll failed'));
+  }
+
+  /**
+   * One poll. Public so a benchmark can drive it without timers. Synchronous unless a torn copy is
+   * retried: then it returns the promise of the rest of the poll.
+   */
+  tick(): void | Promise<void> {
     this.ticks++;
     const now = this.deps.now();
     const tel = this.slots.Telemetry;
@@ -173,15 +180,23 @@ export class Rf2Source implements Source {
     if (pollScoring) this.ensureOpen(sco, now);
     if (!tel.region || !sco.region) {
       this.dropPlayer();
-      this.publishStatus(this.computeOpenState()!);
+      this.publishStatus('not_running', this.openFailures()!);
       return;
     }
-    let ts: TakeResult = 'unchanged';
-    if (pollScoring) {
-      this.lastScoringPoll = now;
-      ts = await this.takeCopy(sco, now);
-    }
-    const tt = await this.takeCopy(tel, now);
+    if (!pollScoring) return this.afterScoring('unchanged', now);
+    this.lastScoringPoll = now;
+    const ts = this.takeCopy(sco, now);
+    return ts instanceof Promise ? ts.then((r) => this.afterScoring(r, now)) : this.afterScoring(ts, now);
+  }
+
+  private afterScoring(ts: TakeResult, now: number): void | Promise<void> {
+    const tt = this.takeCopy(this.slots.Telemetry, now);
+    return tt instanceof Promise ? tt.then((r) => this.afterTakes(ts, r, now)) : this.afterTakes(ts, tt, now);
+  }
+
+  private afterTakes(ts: TakeResult, tt: TakeResult, now: number): void {
+    const tel = this.slots.Telemetry;
+    const sco = this.slots.Scoring;
     if (ts === 'fresh') this.onScoring();
     if (this.scoringPending && now - this.lastScoringPublish >= 1000 / this.options.scoringHz) {
       this.scoringPending = false;
@@ -190,7 +205,7 @@ export class Rf2Source implements Source {
     }
     if (!sco.copy.hasData || !tel.copy.hasData) {
       this.dropPlayer();
-      this.publishStatus(this.makeStatus('no_session', `waiting for a consistent copy of ${!sco.copy.hasData ? 'scoring' : 'telemetry'}`));
+      this.publishStatus('no_session', `waiting for a consistent copy of ${!sco.copy.hasData ? 'scoring' : 'telemetry'}`);
       return;
     }
     if (tt !== 'fresh' && ts !== 'fresh') return;
@@ -198,7 +213,7 @@ export class Rf2Source implements Source {
     if (tt === 'fresh') this.onTelemetry(now);
     if (!lookup.ok) {
       this.dropPlayer();
-      this.publishStatus(this.makeStatus(lookup.state, lookup.reason));
+      this.publishStatus(lookup.state, lookup.reason);
       return;
     }
     const vs = this.scoring!.vehicles[lookup.scoringIndex]!;
@@ -206,7 +221,11 @@ export class Rf2Source implements Source {
     const telemetry = decodeTelemetryVehicle(tel.copy.data, lookup.telemetryIndex, this.stats);
     this.checkFloats(before, 'telemetry');
     this.player = { feed: feedMessage(vs, telemetry, this.options.pedals), telemetry };
-    this.publishStatus(this.makeStatus('connected', `player "${vs.driverName}" (mID ${lookup.id}) in ${vs.vehicleName}`));
+    // The same player as the last poll: the status stands (its text is not rebuilt 50 times a second).
+    if (this.current?.state !== 'connected' || this.connectedAs !== vs || this.current.reader !== this.deps.opener.kind) {
+      this.connectedAs = vs;
+      this.publishStatus('connected', `player "${vs.driverName}" (mID ${lookup.id}) in ${vs.vehicleName}`);
+    }
     if (tt === 'fresh') this.deps.publish('rf2/telemetry', telemetry);
     // Retained: the feed sends the newest at its own rate, and a client that connects gets it at once.
     this.deps.publish('rf2/player', this.player.feed, { retain: true });
@@ -262,10 +281,14 @@ export class Rf2Source implements Source {
     if (!keepCopy) slot.copy.reset();
   }
 
-  private async takeCopy(slot: Slot, now: number): Promise<TakeResult> {
+  private takeCopy(slot: Slot, now: number): TakeResult | Promise<TakeResult> {
     if (!slot.region) return 'failed';
     const before = slot.copy.stats.tornCopies;
-    const r = await slot.copy.take(slot.region);
+    const r = slot.copy.take(slot.region);
+    return r instanceof Promise ? r.then((v) => this.tookCopy(slot, now, before, v)) : this.tookCopy(slot, now, before, r);
+  }
+
+  private tookCopy(slot: Slot, now: number, before: number, r: TakeResult): TakeResult {
     const torn = slot.copy.stats.tornCopies - before;
     if (torn > 0) this.deps.onTorn?.(slot.buffer, torn);
     if (r === 'fresh') slot.lastChange = now;
@@ -337,11 +360,12 @@ export class Rf2Source implements Source {
     this.deps.publish('rf2/vehicles', { numVehicles: count.count, vehicles } satisfies VehiclesMessage);
   }
 
-  private computeOpenState(): StatusMessage | undefined {
+  /** Why the buffers that are not open are not, or undefined when both are. */
+  private openFailures(): string | undefined {
     const missing = READ_BUFFERS.map((b) => this.slots[b]).filter((s) => !s.region);
     if (missing.length === 0) return undefined;
     const why = missing.map((s) => s.openFailure ?? `${this.deps.opener.describe(s.buffer)} not opened yet`).join('; ');
-    return this.makeStatus('not_running', `rF2 (or its shared memory plugin) is not running: ${why}`);
+    return `rF2 (or its shared memory plugin) is not running: ${why}`;
   }
 
   private makeStatus(state: StatusState, reason: string): StatusMessage {
@@ -354,9 +378,11 @@ export class Rf2Source implements Source {
     };
   }
 
-  private publishStatus(next: StatusMessage): void {
+  /** Publishes the status when its state or reason changed; the message is built only then. */
+  private publishStatus(state: StatusState, reason: string): void {
     const prev = this.current;
-    if (prev && next.state === prev.state && next.reason === prev.reason && next.reader === prev.reader) return;
+    if (prev && state === prev.state && reason === prev.reason && this.deps.opener.kind === prev.reader) return;
+    const next = this.makeStatus(state, reason);
     const changed = next.state !== prev?.state;
     this.current = next;
     this.deps.publish('rf2/status', next, { retain: true });
