@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import { API_VERSION, clientBacklog, coreServices, definePlugin } from '@acgateway/core';
@@ -74,5 +76,26 @@ describe('socket.io endpoint kind', () => {
       s.close();
       await t.stop();
     }
+  });
+
+  it('is loaded only when a socket.io endpoint is made: a gateway without one never loads socket.io or engine.io', () => {
+    // A separate process (this one has socket.io loaded by the tests above), on the built package.
+    const script = `
+      import { createRequire } from 'node:module';
+      const { Host, API_VERSION, definePlugin } = await import('@acgateway/core');
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((f) => /node_modules[\\/](socket\\.io|engine\\.io)[\\/]/.test(f)).length;
+      let api;
+      const p = definePlugin({ name: 'p', apiVersion: API_VERSION, apply: (a) => void (api = a) });
+      const host = new Host({ config: { server: { port: 0 }, log: { level: 'silent' }, plugins: [p()] } });
+      await host.start();
+      const before = loaded();
+      api.endpoints.socketIo({ name: 'late', port: 0 });
+      console.log(JSON.stringify({ before, after: loaded() }));
+      await host.stop();
+      process.exit(0);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' });
+    const { before, after } = JSON.parse(out.trim().split('\n').pop()!) as { before: number; after: number };
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0);
   });
 });

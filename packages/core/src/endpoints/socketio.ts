@@ -1,5 +1,6 @@
-import { Server as EngineServer } from 'engine.io';
-import { Server as IoServer, type ServerOptions, type Socket } from 'socket.io';
+import { createRequire } from 'node:module';
+import type { Server as EngineServer } from 'engine.io';
+import type { Server as IoServer, ServerOptions, Socket } from 'socket.io';
 import type { Endpoint, ComponentStatus } from '../components.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -35,6 +36,19 @@ export interface SocketIoEndpointOptions {
 }
 
 /**
+ * socket.io and engine.io are loaded when the first socket.io endpoint is made: a gateway without one
+ * (most configs) neither spends their load time at start nor holds them in memory.
+ */
+let loaded: { IoServer: typeof IoServer; EngineServer: typeof EngineServer } | undefined;
+function socketIo() {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    loaded = { IoServer: (require('socket.io') as typeof import('socket.io')).Server, EngineServer: (require('engine.io') as typeof import('engine.io')).Server };
+  }
+  return loaded;
+}
+
+/**
  * The socket.io endpoint kind. The engine is bound to a shared HTTP server's path (not attached to
  * the server), so socket.io can share a port with other endpoints and stop without closing it.
  */
@@ -59,6 +73,7 @@ export class SocketIoEndpoint implements Endpoint {
     this.refusals = new Refusals(deps, `${deps.name}/${options.name}`);
     // Cross-origin polling needs CORS headers for the pages that are allowed; the own page is same-origin.
     const cors = this.allowedOrigins.length ? { origin: this.allowedOrigins.includes('*') ? true : [...this.allowedOrigins] } : undefined;
+    const { IoServer, EngineServer } = socketIo();
     this.io = new IoServer({ path: this.path.replace(/\/$/, ''), serveClient: false, cors, transports });
     this.engine = new EngineServer({
       cors: cors as never,
