@@ -16,6 +16,9 @@ const self = fileURLToPath(import.meta.url);
 const QUICK = process.env.BENCH_QUICK === '1';
 const CARS = 24;
 const CLIENTS = Number(process.env.BENCH_FRESH_CLIENTS ?? 100);
+// The gateway's clients use acknowledged flow (the protocol's window/ack, as the client SDK's
+// `window` option does) with this window; 0: plain latest subscriptions.
+const WINDOW = Number(process.env.BENCH_FRESH_WINDOW ?? 0);
 const WINDOW_MS = QUICK ? 2000 : 4000;
 const ROUNDS = QUICK ? 1 : 2;
 const monoMs = () => Number(process.hrtime.bigint() / 1000n) / 1000;
@@ -72,8 +75,18 @@ async function clients() {
           const id = Number(/"carId":(\d+)/.exec(s)?.[1]);
           seen.add(id);
           if (i % 10 === 0) ages.push(monoMs() - base - x);
+          if (windowed && ++received - acked >= Math.max(1, WINDOW >> 2)) {
+            acked = received;
+            ws.send(`{"op":"ack","count":${received}}`);
+          }
         });
-        ws.on('open', () => ws.send(JSON.stringify({ op: 'subscribe', topics: ['acudp/car_update'], policy: 'latest' })));
+        const windowed = side === 'gateway' && WINDOW > 0;
+        let received = 0;
+        let acked = 0;
+        ws.on('open', () => {
+          if (windowed) ws.send(JSON.stringify({ op: 'window', frames: WINDOW }));
+          ws.send(JSON.stringify({ op: 'subscribe', topics: ['acudp/car_update'], policy: 'latest' }));
+        });
         ws.on('error', (e) => process.send({ error: e.message }));
       })),
     );
@@ -179,7 +192,7 @@ async function main() {
   const g = row('gateway');
   const l = row('loop');
   const f = (v, d = 1) => (v === null || Number.isNaN(v) ? '-' : v.toFixed(d));
-  console.log(`# acudp freshness under a flood: ${CARS} cars sent flat out by a worker thread, ${CLIENTS} clients (latest) in a child process; ${ROUNDS} window(s) of ${WINDOW_MS} ms per side, medians`);
+  console.log(`# acudp freshness under a flood: ${CARS} cars sent flat out by a worker thread, ${CLIENTS} clients (latest${WINDOW > 0 ? `, the gateway's with a window of ${WINDOW} frames` : ''}) in a child process; ${ROUNDS} window(s) of ${WINDOW_MS} ms per side, medians`);
   console.log('server                          sent/s   frames/s   p50 age ms   p99 age ms   cars seen (min)   server CPU %');
   for (const [name, r] of [['hand-written loop (baseline)', l], ['gateway (plugin-acudp)', g]]) {
     console.log(`${name.padEnd(30)} ${f(r.sent, 0).padStart(8)} ${f(r.frames, 0).padStart(10)} ${f(r.p50).padStart(12)} ${f(r.p99).padStart(12)} ${String(r.cars).padStart(17)} ${f(r.cpu * 100).padStart(14)}`);

@@ -14,7 +14,7 @@ const obj = (properties: Json, required: string[] = Object.keys(properties)) => 
 const id = { description: 'echoed in the reply: a string of at most 256 characters, a finite number or null', oneOf: [{ type: 'string', maxLength: 256 }, { type: 'number' }, { type: 'null' }] };
 const patterns = { type: 'array', items: { type: 'string', maxLength: 1024 }, maxItems: 256, description: "topic patterns, MQTT syntax: '+' one level, '#' the rest" };
 const policy = { type: 'string', enum: ['latest', 'queue'], default: 'latest' };
-const error = obj({ message: { type: 'string' }, code: { type: 'string', description: 'UNKNOWN_VERB, BAD_ARGS, FORBIDDEN, BAD_JSON, UNKNOWN_OP, BAD_FRAME, BAD_TOPICS, BAD_POLICY, BUSY, COMMAND_FAILED, TIMEOUT, UNKNOWN_NODE, or a plugin\'s own' } });
+const error = obj({ message: { type: 'string' }, code: { type: 'string', description: 'UNKNOWN_VERB, BAD_ARGS, FORBIDDEN, BAD_JSON, UNKNOWN_OP, BAD_FRAME, BAD_TOPICS, BAD_POLICY, BUSY, BAD_WINDOW, BAD_ACK, COMMAND_FAILED, TIMEOUT, UNKNOWN_NODE, or a plugin\'s own' } });
 
 /** The protocol's own frames (README, "The gateway websocket protocol"), client to server and back. */
 const CONTROL: Record<string, { dir: 'send' | 'receive'; summary: string; payload: Json }> = {
@@ -26,11 +26,18 @@ const CONTROL: Record<string, { dir: 'send' | 'receive'; summary: string; payloa
     payload: { type: 'object', required: ['op', 'id'], properties: { op: { const: 'command' }, id, line: { type: 'string' }, verb: { type: 'string' }, args: { type: 'array', items: { type: 'string' } } } },
   },
   ping: { dir: 'send', summary: 'Ask for a pong', payload: obj({ op: { const: 'ping' }, id }, ['op']) },
+  window: {
+    dir: 'send',
+    summary: 'Acknowledged flow: at most this many data frames unacknowledged (0 turns it off); the server answers with the same frame',
+    payload: obj({ op: { const: 'window' }, frames: { type: 'integer', minimum: 0, maximum: 100000 }, id }, ['op', 'frames']),
+  },
+  ack: { dir: 'send', summary: 'Acknowledged flow: the data frames read since the connection opened', payload: obj({ op: { const: 'ack' }, count: { type: 'integer', minimum: 0 } }, ['op', 'count']) },
   welcome: { dir: 'receive', summary: 'First frame of a connection: the server and the role it gave this client', payload: obj({ op: { const: 'welcome' }, server: { const: 'acgateway' }, version: { type: 'string' }, apiVersion: { type: 'integer' }, role: { enum: ['admin', 'read'] } }) },
   subscribed: { dir: 'receive', summary: 'A subscribe was taken', payload: obj({ op: { const: 'subscribed' }, topics: patterns, policy }) },
   reply: { dir: 'receive', summary: "A command's reply: data, or error with a code", payload: { type: 'object', required: ['id'], properties: { id, data: {}, error } } },
   error: { dir: 'receive', summary: 'A frame the server could not take (the connection stays open)', payload: obj({ op: { const: 'error' }, error }) },
   dropped: { dir: 'receive', summary: 'Messages of a queue subscription dropped for a slow client', payload: obj({ op: { const: 'dropped' }, count: { type: 'integer' }, reason: { type: 'string' } }) },
+  windowSet: { dir: 'receive', summary: 'A window was taken', payload: obj({ op: { const: 'window' }, frames: { type: 'integer' }, id }, ['op', 'frames']) },
   pong: { dir: 'receive', summary: 'The answer to a ping', payload: obj({ op: { const: 'pong' }, id, ts: { type: 'number' } }, ['op', 'ts']) },
 };
 

@@ -179,6 +179,36 @@ describe('@acgateway/client against a host', () => {
     expect(got.length).toBeLessThan(300);
   });
 
+  it('with a window, a slow latest subscriber gets the newest values when it catches up, not the backlog', async () => {
+    const t = await host(await freePort());
+    const sockets: WebSocket[] = [];
+    class Kept extends WebSocket {
+      constructor(url: string, protocols?: unknown, options?: unknown) {
+        super(url, protocols as never, options as never);
+        sockets.push(this);
+      }
+    }
+    const windowed = client(t.urls.gateway, { WebSocket: Kept as unknown as WebSocketConstructor, window: 16 });
+    const plain = client(t.urls.gateway, { WebSocket: Kept as unknown as WebSocketConstructor });
+    const got = { windowed: [] as number[], plain: [] as number[] };
+    await windowed.subscribe('tel/car', (m) => void got.windowed.push((m.data as { seq: number }).seq)).ready;
+    await plain.subscribe('tel/car', (m) => void got.plain.push((m.data as { seq: number }).seq)).ready;
+    // Both stop reading (a dashboard busy elsewhere) while 2000 updates are published.
+    const raws = sockets.map((s) => (s as unknown as { _socket: import('node:net').Socket })._socket);
+    for (const r of raws) r.pause();
+    for (let seq = 0; seq < 2000; seq++) {
+      t.host.bus.publish('tel/car', { seq });
+      if (seq % 200 === 199) await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const r of raws) r.resume();
+    await until('both have the newest', () => got.windowed.at(-1) === 1999 && got.plain.at(-1) === 1999, 10_000);
+    // Without a window every queued update arrives, however old; with one, at most the window's worth
+    // of old updates, then the newest.
+    expect(got.plain).toHaveLength(2000);
+    expect(got.windowed.length).toBeLessThanOrEqual(16 + 2);
+    expect([...got.windowed].sort((a, b) => a - b)).toEqual(got.windowed);
+  });
+
   it('a command waits for the connection and times out with TIMEOUT when no gateway is there', async () => {
     const gw = client(`ws://127.0.0.1:${await freePort()}/`, { commandTimeoutMs: 600, WebSocket: WebSocket as unknown as WebSocketConstructor });
     const err = await gw.command('help').catch((e) => e);

@@ -47,9 +47,47 @@ export class PeerLink {
     return this.closing;
   }
 
-  /** Above the high-water mark: a late frame for it is better skipped. */
+  /**
+   * Acknowledged flow, for a client that says how many data frames it has read: at most `window`
+   * frames unacknowledged, past that it is busy like a client above the high-water mark (so `latest`
+   * conflates what it has not read yet, however much the kernel would take). 0: off.
+   */
+  private window = 0;
+  private dataSent = 0;
+  private dataAcked = 0;
+
+  /** Above the high-water mark, or a full window: a late frame for it is better skipped. */
   get busy(): boolean {
-    return this.peer.buffered() > this.bounds.highWaterBytes;
+    return this.peer.buffered() > this.bounds.highWaterBytes || this.windowFull();
+  }
+
+  private windowFull(): boolean {
+    return this.window > 0 && this.dataSent - this.dataAcked >= this.window;
+  }
+
+  /** Turns acknowledged flow on (`frames` > 0) or off (0). */
+  setWindow(frames: number): void {
+    this.window = frames;
+  }
+
+  /** Counts a data frame just sent (the frames a client acknowledges); marks the link busy when the window is full. */
+  countData(): void {
+    this.dataSent++;
+    if (this.windowFull()) this.busyAfterSend = true;
+  }
+
+  /** The client has read `count` data frames since it connected; an error text when that cannot be. */
+  ack(count: number): string | undefined {
+    if (!Number.isSafeInteger(count) || count < this.dataAcked || count > this.dataSent) {
+      return `"count" must be an integer from ${this.dataAcked} (the last acknowledged) to ${this.dataSent} (the data frames sent), got ${count}`;
+    }
+    this.dataAcked = count;
+    if (this.drainTimer && this.drainedEnough()) this.resume();
+    return undefined;
+  }
+
+  private drainedEnough(): boolean {
+    return this.peer.buffered() <= this.bounds.highWaterBytes / 4 && (this.window === 0 || this.dataSent - this.dataAcked <= this.window / 2);
   }
 
   /** Whether the client was above the high-water mark right after the last `send` (no second look at the socket). */
@@ -72,22 +110,26 @@ export class PeerLink {
     return this.send(frame);
   }
 
-  /** Calls `fn` once the client has drained to a quarter of the high-water mark; closes it if that takes longer than `stallMs`. */
+  /**
+   * Calls `fn` once the client has drained to a quarter of the high-water mark (and, with a window,
+   * acknowledged all but half of it); closes it if that takes longer than `stallMs`.
+   */
   whenDrained(fn: () => void): void {
     this.drained.add(fn);
     if (this.drainTimer) return;
     this.busySince = Date.now();
     this.drainTimer = setInterval(() => {
       if (this.closing) return this.dispose();
-      if (this.peer.buffered() <= this.bounds.highWaterBytes / 4) {
-        this.dispose();
-        const callbacks = [...this.drained];
-        this.drained.clear();
-        for (const cb of callbacks) cb();
-      } else if (Date.now() - this.busySince > this.bounds.stallMs) {
-        this.close(`no data read for ${this.bounds.stallMs} ms`);
-      }
+      if (this.drainedEnough()) this.resume();
+      else if (Date.now() - this.busySince > this.bounds.stallMs) this.close(`no data read for ${this.bounds.stallMs} ms`);
     }, 20);
+  }
+
+  private resume(): void {
+    this.dispose();
+    const callbacks = [...this.drained];
+    this.drained.clear();
+    for (const cb of callbacks) cb();
   }
 
   close(why: string): void {
@@ -186,6 +228,7 @@ export class BusFeed {
 
   private deliver(message: Message): void {
     if (!this.link.send(this.encode(message))) return this.dispose();
+    this.link.countData();
     this.options.onDelivered?.(message);
     if (!this.paused && this.link.busyAfterSend) this.pause();
   }

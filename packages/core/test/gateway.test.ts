@@ -91,7 +91,7 @@ describe('gateway websocket protocol', () => {
       c.send('{not json');
       expect((await c.next((f) => f.op === 'error' && f.error.code === 'BAD_JSON')).error.message).toMatch(/malformed JSON/);
       c.send({ op: 'dance' });
-      expect((await c.next((f) => f.error?.code === 'UNKNOWN_OP')).error.message).toMatch(/unknown op "dance": expected subscribe, unsubscribe, command or ping/);
+      expect((await c.next((f) => f.error?.code === 'UNKNOWN_OP')).error.message).toMatch(/unknown op "dance": expected subscribe, unsubscribe, command, ping, window or ack/);
       c.send([1, 2]);
       await c.next((f) => f.error?.code === 'BAD_FRAME');
       c.send({ op: 'subscribe', topics: ['a/#/b'] });
@@ -171,6 +171,90 @@ describe('gateway websocket protocol', () => {
     expect([...idx].sort((a, b) => a - b)).toEqual(idx);
     c.close();
     await t.stop();
+  });
+});
+
+describe('acknowledged flow (window and ack)', () => {
+  it('a latest client with a window gets at most that many unread frames, then the newest value, not the backlog', async () => {
+    const t = await createTestHost({});
+    const windowed = await gatewayClient(t.urls.gateway);
+    const plain = await gatewayClient(t.urls.gateway);
+    try {
+      windowed.send({ op: 'window', frames: 8, id: 'w' });
+      expect(await windowed.next((f) => f.op === 'window')).toMatchObject({ op: 'window', frames: 8, id: 'w' });
+      for (const c of [windowed, plain]) {
+        c.send({ op: 'subscribe', topics: ['tel/#'], policy: 'latest' });
+        await c.next((f) => f.op === 'subscribed');
+      }
+      // A flood far faster than anyone reads: without a window the network's buffers take it all.
+      for (let seq = 0; seq < 1000; seq++) t.host.bus.publish('tel/car', { seq });
+      await plain.next((f) => f.topic === 'tel/car' && f.data.seq === 999);
+      expect(plain.frames.filter((f) => f.topic).length).toBe(1000);
+      await windowed.next((f) => f.topic === 'tel/car' && f.data.seq === 7);
+      await sleep(100);
+      const seen = () => windowed.frames.filter((f) => f.topic).map((f) => f.data.seq);
+      expect(seen()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      // Read: acknowledged. What comes next is the newest value, the 991 in between conflated.
+      windowed.send({ op: 'ack', count: 8 });
+      await windowed.next((f) => f.topic === 'tel/car' && f.data.seq === 999);
+      expect(seen()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 999]);
+      expect(await t.metric('acgateway_messages_conflated_total', { topic: 'tel/car' })).toBeGreaterThan(900);
+      // Off again: everything flows.
+      windowed.send({ op: 'window', frames: 0 });
+      await windowed.next((f) => f.op === 'window' && f.frames === 0);
+      for (let seq = 1000; seq < 1100; seq++) t.host.bus.publish('tel/car', { seq });
+      await windowed.next((f) => f.topic === 'tel/car' && f.data.seq === 1099);
+      expect(seen().filter((n) => n >= 1000)).toHaveLength(100);
+    } finally {
+      windowed.close();
+      plain.close();
+      await t.stop();
+    }
+  });
+
+  it('a queue client with a window waits in the bounded queue and gets every frame in order as it acknowledges', async () => {
+    const t = await createTestHost({});
+    const c = await gatewayClient(t.urls.gateway);
+    try {
+      c.send({ op: 'window', frames: 10 });
+      c.send({ op: 'subscribe', topics: ['ev'], policy: 'queue' });
+      await c.next((f) => f.op === 'subscribed');
+      for (let i = 0; i < 50; i++) t.host.bus.publish('ev', { i });
+      const got = () => c.frames.filter((f) => f.topic === 'ev').map((f) => f.data.i);
+      for (let read = 10; got().length < 50; read += 10) {
+        await c.next(() => got().length >= read);
+        await sleep(30);
+        expect(got().length).toBe(read);
+        c.send({ op: 'ack', count: read });
+      }
+      expect(got()).toEqual([...Array(50).keys()]);
+    } finally {
+      c.close();
+      await t.stop();
+    }
+  });
+
+  it('refuses a bad window or an acknowledgement of frames never sent, naming what was wrong, and keeps the connection', async () => {
+    const t = await createTestHost({});
+    const c = await gatewayClient(t.urls.gateway);
+    try {
+      c.send({ op: 'window', frames: -1, id: 1 });
+      expect(await c.next((f) => f.id === 1)).toMatchObject({ error: { code: 'BAD_WINDOW' } });
+      c.send({ op: 'window', frames: 'many', id: 2 });
+      expect((await c.next((f) => f.id === 2)).error.message).toContain('"frames" must be an integer from 0');
+      c.send({ op: 'ack', count: 5, id: 3 });
+      const e = await c.next((f) => f.id === 3);
+      expect(e.error.code).toBe('BAD_ACK');
+      expect(e.error.message).toContain('to 0 (the data frames sent), got 5');
+      c.send({ op: 'ack', id: 4 });
+      expect(await c.next((f) => f.id === 4)).toMatchObject({ error: { code: 'BAD_ACK' } });
+      expect(await t.metric('acgateway_bad_input_total', { plugin: 'core', kind: 'gateway-ack' })).toBe(2);
+      c.send({ op: 'ping', id: 5 });
+      await c.next((f) => f.op === 'pong');
+    } finally {
+      c.close();
+      await t.stop();
+    }
   });
 });
 

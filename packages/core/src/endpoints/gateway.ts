@@ -155,10 +155,18 @@ class GatewayClient {
         return void this.command(f);
       case 'ping':
         return this.sendControl({ op: 'pong', id, ts: Date.now() });
+      case 'window':
+        return this.setWindow(f);
+      case 'ack': {
+        const problem = this.info.link.ack(f.count as number);
+        if (!problem) return;
+        this.deps.metrics.badInput.labels('core', 'gateway-ack').inc();
+        return this.error(problem, 'BAD_ACK', id);
+      }
       default:
         this.deps.metrics.badInput.labels('core', 'gateway-op').inc();
         return this.error(
-          `unknown op ${typeof f.op === 'string' ? JSON.stringify(f.op.slice(0, 64)) : typeof f.op}: expected subscribe, unsubscribe, command or ping`,
+          `unknown op ${typeof f.op === 'string' ? JSON.stringify(f.op.slice(0, 64)) : typeof f.op}: expected subscribe, unsubscribe, command, ping, window or ack`,
           'UNKNOWN_OP',
           id,
         );
@@ -200,6 +208,16 @@ class GatewayClient {
     // Reply first, so the retained messages delivered on subscribe come after the acknowledgement.
     this.sendControl({ op: 'subscribed', topics, policy, ...(f.id !== undefined ? { id: f.id } : {}) });
     this.feed.subscribe(topics, policy);
+  }
+
+  /** `{"op":"window","frames":W}`: at most W data frames unacknowledged (`{"op":"ack","count":N}`); 0 turns it off. */
+  private setWindow(f: Record<string, unknown>): void {
+    const frames = f.frames;
+    if (typeof frames !== 'number' || !Number.isInteger(frames) || frames < 0 || frames > MAX_WINDOW) {
+      return this.error(`"frames" must be an integer from 0 (off) to ${MAX_WINDOW}`, 'BAD_WINDOW', f.id as FrameId);
+    }
+    this.info.link.setWindow(frames);
+    this.sendControl({ op: 'window', frames, ...(f.id !== undefined ? { id: f.id } : {}) });
   }
 
   private unsubscribe(f: Record<string, unknown>): void {
@@ -246,6 +264,8 @@ const BAD_ID = Symbol('bad id');
 const MAX_TOPICS_PER_FRAME = 256;
 const MAX_PATTERNS_PER_CLIENT = 1024;
 const MAX_PATTERN_LENGTH = 1024;
+/** The largest acknowledgement window a client may ask for, data frames. */
+const MAX_WINDOW = 100_000;
 
 /**
  * The `id` a reply echoes: only flat values, so nothing a client sends is serialized back without
