@@ -31,6 +31,18 @@ async function host(port: number, config: Record<string, unknown> = {}) {
   hosts.push(t);
   return t;
 }
+/** A ws class for the client that keeps its sockets, so a test can stop reading like a slow client. */
+function keptSockets() {
+  const sockets: WebSocket[] = [];
+  class Kept extends WebSocket {
+    constructor(url: string, protocols?: unknown, options?: unknown) {
+      super(url, protocols as never, options as never);
+      sockets.push(this);
+    }
+  }
+  return { sockets, Kept };
+}
+
 const client = (url: string, options: Parameters<typeof connect>[1] = {}) => {
   const c = connect(url, { minDelayMs: 50, maxDelayMs: 200, ...options });
   clients.push(c);
@@ -151,14 +163,7 @@ describe('@acgateway/client against a host', () => {
 
   it('surfaces the gateway\'s dropped frames of a queue subscription as an event, and keeps order', async () => {
     const t = await host(await freePort(), { backpressure: { highWaterBytes: 32 * 1024, stallMs: 20_000 }, maxQueue: 5 });
-    // The ws class the client is given keeps its sockets, so the test can stop reading like a slow client.
-    const sockets: WebSocket[] = [];
-    class Kept extends WebSocket {
-      constructor(url: string, protocols?: unknown, options?: unknown) {
-        super(url, protocols as never, options as never);
-        sockets.push(this);
-      }
-    }
+    const { sockets, Kept } = keptSockets();
     const gw = client(t.urls.gateway, { WebSocket: Kept as unknown as WebSocketConstructor });
     const drops: Array<{ count: number }> = [];
     gw.on('dropped', (d) => void drops.push(d));
@@ -181,13 +186,7 @@ describe('@acgateway/client against a host', () => {
 
   it('with a window, a slow latest subscriber gets the newest values when it catches up, not the backlog', async () => {
     const t = await host(await freePort());
-    const sockets: WebSocket[] = [];
-    class Kept extends WebSocket {
-      constructor(url: string, protocols?: unknown, options?: unknown) {
-        super(url, protocols as never, options as never);
-        sockets.push(this);
-      }
-    }
+    const { sockets, Kept } = keptSockets();
     const windowed = client(t.urls.gateway, { WebSocket: Kept as unknown as WebSocketConstructor, window: 16 });
     const plain = client(t.urls.gateway, { WebSocket: Kept as unknown as WebSocketConstructor });
     const got = { windowed: [] as number[], plain: [] as number[] };
