@@ -65,6 +65,11 @@ export class PeerLink {
     return this.window > 0 && this.dataSent - this.dataAcked >= this.window;
   }
 
+  /** Drained: a quarter of the high-water mark, and with a window at most half of it unacknowledged. */
+  private drainedEnough(): boolean {
+    return this.peer.buffered() <= this.bounds.highWaterBytes / 4 && (this.window === 0 || this.dataSent - this.dataAcked <= this.window / 2);
+  }
+
   /** Turns acknowledged flow on (`frames` > 0) or off (0). */
   setWindow(frames: number): void {
     this.window = frames;
@@ -84,10 +89,6 @@ export class PeerLink {
     this.dataAcked = count;
     if (this.drainTimer && this.drainedEnough()) this.resume();
     return undefined;
-  }
-
-  private drainedEnough(): boolean {
-    return this.peer.buffered() <= this.bounds.highWaterBytes / 4 && (this.window === 0 || this.dataSent - this.dataAcked <= this.window / 2);
   }
 
   /** Whether the client was above the high-water mark right after the last `send` (no second look at the socket). */

@@ -7,10 +7,9 @@ interface TopicCounters {
   delivered: CounterChild;
   dropped: CounterChild;
   conflated: CounterChild;
-  /** Deliveries not yet handed to the counter (see countDelivered). */
+  /** Publishes and deliveries not yet handed to their counters (see countPublished, countDelivered). */
+  publishedPending: number;
   deliveredPending: number;
-  /** The part of `count` already handed to the published counter. */
-  publishedFlushed: number;
   /** Plain copies for the status topic: messages published, first and last publish time (ms). */
   count: number;
   firstAt: number;
@@ -48,8 +47,8 @@ export class Metrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.published = new Counter({ name: 'acgateway_messages_published_total', help: 'Messages published on the bus, per topic', labelNames: ['topic'], registers, collect: () => this.flushPublished() });
-    this.delivered = new Counter({ name: 'acgateway_messages_delivered_total', help: 'Messages sent to clients by endpoints, per topic', labelNames: ['topic'], registers, collect: () => this.flushDelivered() });
+    this.published = new Counter({ name: 'acgateway_messages_published_total', help: 'Messages published on the bus, per topic', labelNames: ['topic'], registers, collect: () => this.flushPending() });
+    this.delivered = new Counter({ name: 'acgateway_messages_delivered_total', help: 'Messages sent to clients by endpoints, per topic', labelNames: ['topic'], registers, collect: () => this.flushPending() });
     this.dropped = new Counter({ name: 'acgateway_messages_dropped_total', help: 'Messages dropped for slow subscribers (queue or conflation bound), per topic', labelNames: ['topic'], registers });
     this.conflated = new Counter({ name: 'acgateway_messages_conflated_total', help: 'Messages replaced by a newer one for a slow latest-policy subscriber, per topic', labelNames: ['topic'], registers });
     this.filtered = new Counter({ name: 'acgateway_messages_filtered_total', help: 'Messages dropped by a publish hook', registers });
@@ -70,8 +69,8 @@ export class Metrics {
         delivered: this.delivered.labels(key),
         dropped: this.dropped.labels(key),
         conflated: this.conflated.labels(key),
+        publishedPending: 0,
         deliveredPending: 0,
-        publishedFlushed: 0,
         count: 0,
         firstAt: 0,
         lastAt: 0,
@@ -81,9 +80,10 @@ export class Metrics {
     return c;
   }
 
-  /** Once per message: counted in a plain number (`count`), handed to the counter when it is read. */
+  /** Once per message: counted in plain numbers, handed to the counter when it is read (as deliveries are). */
   countPublished(message: Message): void {
     const c = this.children(message.topic);
+    c.publishedPending++;
     if (c.count++ === 0) c.firstAt = message.ts;
     c.lastAt = message.ts;
   }
@@ -103,21 +103,13 @@ export class Metrics {
     if (n > 0) this.children(message.topic).deliveredPending += n;
   }
 
-  private flushDelivered(): void {
+  /** Hands the plain counts to prom-client: called when either counter is read. */
+  private flushPending(): void {
     for (const c of this.topicChildren.values()) {
-      if (c.deliveredPending > 0) {
-        c.delivered.inc(c.deliveredPending);
-        c.deliveredPending = 0;
-      }
-    }
-  }
-
-  private flushPublished(): void {
-    for (const c of this.topicChildren.values()) {
-      if (c.count > c.publishedFlushed) {
-        c.published.inc(c.count - c.publishedFlushed);
-        c.publishedFlushed = c.count;
-      }
+      if (c.publishedPending > 0) c.published.inc(c.publishedPending);
+      if (c.deliveredPending > 0) c.delivered.inc(c.deliveredPending);
+      c.publishedPending = 0;
+      c.deliveredPending = 0;
     }
   }
 
