@@ -148,13 +148,15 @@ async function main() {
     for (const c of wss.clients) if (c.readyState === 1 && c.bufferedAmount < 1 << 20) c.send(frame);
   });
 
-  const child = fork(self, ['--clients', String(base)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise((r) => child.once('message', r));
-  await ask(child, { side: 'gateway', open: gwUrl }, 'opened');
-  await ask(child, { side: 'loop', open: `ws://127.0.0.1:${wss.address().port}/` }, 'opened');
-
+  // Each window has its own client process, with clients of the side measured only, ended with the
+  // window: a backlog one side left in the clients' receive path (the loop's clients hold megabytes
+  // each) must not age the other side's frames. (With one process for both sides the gateway's p99
+  // read ~7 s: the clients were still parsing the loop's backlog, not reading the gateway's frames.)
   const results = { gateway: [], loop: [] };
   const window = async (side) => {
+    const child = fork(self, ['--clients', String(base)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise((r) => child.once('message', r));
+    await ask(child, { side, open: side === 'gateway' ? gwUrl : `ws://127.0.0.1:${wss.address().port}/` }, 'opened');
     worker.postMessage({ target: side === 'gateway' ? gwUdp : loop.address().port });
     await new Promise((r) => setTimeout(r, 500)); // the flood builds up
     await ask(child, { reset: true }, 'reset');
@@ -168,17 +170,16 @@ async function main() {
     const cpu = process.cpuUsage(c0);
     const secs = (monoMs() - t0) / 1000;
     worker.postMessage({ target: 0 });
-    await new Promise((r) => setTimeout(r, 1500)); // drain before the other side
+    child.send({ exit: true });
+    await new Promise((r) => child.once('exit', r));
+    await new Promise((r) => setTimeout(r, 1000)); // the server lets go of the closed clients' queues
     busAges.sort((a, b) => a - b);
     const busP99 = busAges.length ? busAges[Math.floor(0.99 * (busAges.length - 1))] : null;
     results[side].push({ ...rep, busP99, sentPerS: (s1 - s0) / secs, framesPerS: rep.frames / secs, cpu: (cpu.user + cpu.system) / 1000 / (secs * 1000) });
   };
-  for (let i = 0; i < ROUNDS; i++) {
-    await window('loop');
-    await window('gateway');
-  }
+  // Alternated, the order swapped each round.
+  for (let i = 0; i < ROUNDS; i++) for (const side of i % 2 ? ['gateway', 'loop'] : ['loop', 'gateway']) await window(side);
   const conflated = Number(/^acudp_conflated_total\S* (\d+)/m.exec(await host.metrics.exposition())?.[1] ?? NaN);
-  child.send({ exit: true });
   await worker.terminate();
   loop.close();
   wss.close();

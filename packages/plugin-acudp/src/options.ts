@@ -1,4 +1,5 @@
 import { z } from '@acgateway/core';
+import { DEFAULT_RECV_BUFFER_BYTES } from './client/client.js';
 
 const port = (what: string) => z.number().int().min(0, `${what} must be 0 to 65535`).max(65535, `${what} must be 0 to 65535`);
 
@@ -37,7 +38,7 @@ export const optionsSchema = z
      * the gateway is busy, but under a flood it is where data waits: its size over the read rate is
      * how old a car update can get. See the README, "Fresh under a flood".
      */
-    recvBufferBytes: z.number().int().min(16 * 1024).max(64 << 20).default(4 << 20),
+    recvBufferBytes: z.number().int().min(16 * 1024).max(64 << 20).default(DEFAULT_RECV_BUFFER_BYTES),
     /** Most GET_CAR_INFO requests askCarInfo sends per second (a burst of up to 4 seconds' worth is allowed). */
     carInfoPerSecond: z.number().positive().max(1000).default(8),
     /** Ask for CAR_UPDATEs at this interval (ms) at start and at every new session; unset = do not ask, 0 = off. */

@@ -22,6 +22,14 @@ import { EventQueue } from './event-queue.js';
 import { PendingRequests } from './requests.js';
 import { AcState } from './state.js';
 
+/**
+ * The UDP receive buffer asked of the OS by default: 1 MiB (Linux books twice that, about 2,500
+ * car-update datagrams: 1.7 s of 24 cars at 60 Hz while the gateway is held up). Under a flood it is
+ * where data waits, so its size over the read rate is how old a car update can get: 4 MiB made car
+ * updates 135 ms old at p99 on the development machine, 1 MiB 61 ms (bench/acudp-freshness).
+ */
+export const DEFAULT_RECV_BUFFER_BYTES = 1 << 20;
+
 export interface AcUdpClientOptions {
   /** Local port the server sends events to (`UDP_PLUGIN_ADDRESS` port). Default 12000; 0 = ephemeral. */
   listenPort?: number;
@@ -33,7 +41,7 @@ export interface AcUdpClientOptions {
   serverPort?: number;
   /** How long get-car-info / get-session-info wait for the answer. Default 2000 ms. */
   requestTimeoutMs?: number;
-  /** Receive buffer asked of the OS (capped by it), bytes. Default 4 MiB: bursts at 100 Hz with many cars. */
+  /** Receive buffer asked of the OS (capped by it), bytes. Default {@link DEFAULT_RECV_BUFFER_BYTES}. */
   recvBufferBytes?: number;
   /**
    * Whose datagrams count: `'server'` (default) only those from the server's address (serverHost,
@@ -119,7 +127,7 @@ export class AcUdpClient extends EventEmitter<AcUdpClientEvents> {
       serverHost,
       serverPort: options.serverPort ?? 11000,
       requestTimeoutMs: options.requestTimeoutMs ?? 2000,
-      recvBufferBytes: options.recvBufferBytes ?? 4 << 20,
+      recvBufferBytes: options.recvBufferBytes ?? DEFAULT_RECV_BUFFER_BYTES,
       acceptFrom: options.acceptFrom ?? 'server',
       checkSourcePort: options.checkSourcePort ?? false,
     };
