@@ -1,12 +1,14 @@
 import yargs, { type Argv } from 'yargs';
 import { ConfigError, CORE_VERSION, errorMessage, PluginError, type LogLevel } from '@acgateway/core';
 import { runStart } from './start.js';
-import { runPlugins } from './plugins.js';
-import { runExec } from './exec.js';
-import { runInit } from './init.js';
-import { runSchema } from './schema.js';
-import { runAsyncApi } from './asyncapi.js';
-import { runExport, runRecord, runReplay } from './recording.js';
+// The other commands' modules load with their command: `start` does not pay for the client, the
+// JSON schema writer or the recorder.
+const plugins = () => import('./plugins.js');
+const exec = () => import('./exec.js');
+const init = () => import('./init.js');
+const schema = () => import('./schema.js');
+const asyncapi = () => import('./asyncapi.js');
+const recording = () => import('./recording.js');
 
 export interface Io {
   out: (s: string) => void;
@@ -46,7 +48,7 @@ function cli(io: Io, done: (code: number) => void): Argv {
       'plugins',
       'list the plugins, their sources, endpoints and verbs',
       (y) => y.option('config', configOption).option('json', { type: 'boolean', describe: 'JSON for scripts' }),
-      async (a) => done(await runPlugins({ configPath: a.config, json: a.json ?? false }, io)),
+      async (a) => done(await (await plugins()).runPlugins({ configPath: a.config, json: a.json ?? false }, io)),
     )
     .command(
       'exec <line..>',
@@ -65,7 +67,7 @@ function cli(io: Io, done: (code: number) => void): Argv {
         // A person at a terminal gets `help` as a table; a script (output piped, or --json) gets JSON.
         const format = a.json ? 'json' : a.table || process.stdout.isTTY ? 'table' : 'json';
         const line = (a.line ?? []).join(' ');
-        done(await runExec({ line, url: a.url ?? process.env.ACGATEWAY_URL ?? 'ws://127.0.0.1:8090/', token: a.token ?? process.env.ACGATEWAY_TOKEN, timeoutMs: timeout, format, width: process.stdout.columns }, io));
+        done(await (await exec()).runExec({ line, url: a.url ?? process.env.ACGATEWAY_URL ?? 'ws://127.0.0.1:8090/', token: a.token ?? process.env.ACGATEWAY_TOKEN, timeoutMs: timeout, format, width: process.stdout.columns }, io));
       },
     )
     .command(
@@ -76,19 +78,19 @@ function cli(io: Io, done: (code: number) => void): Argv {
           .option('force', { type: 'boolean', describe: 'overwrite (the old one is kept as a backup)' })
           .option('dir', { type: 'string', describe: 'the folder (default: the working folder)' })
           .option('json', { type: 'boolean', describe: 'a JSON config with "$schema", and acgateway.schema.json beside it' }),
-      async (a) => done(await runInit({ dir: a.dir ?? process.cwd(), force: a.force ?? false, json: a.json ?? false }, io)),
+      async (a) => done(await (await init()).runInit({ dir: a.dir ?? process.cwd(), force: a.force ?? false, json: a.json ?? false }, io)),
     )
     .command(
       'schema',
       'print the JSON Schema of the config: the core keys and every installed plugin\'s options',
       (y) => y.option('dir', { type: 'string', describe: 'where the plugins are installed (default: the working folder)' }),
-      async (a) => done(await runSchema({ dir: a.dir ?? process.cwd() }, io)),
+      async (a) => done(await (await schema()).runSchema({ dir: a.dir ?? process.cwd() }, io)),
     )
     .command(
       'asyncapi',
       'print the AsyncAPI 3.0 description of the gateway websocket, with the topics the config\'s plugins declare',
       (y) => y.option('config', configOption),
-      async (a) => done(await runAsyncApi({ configPath: a.config }, io)),
+      async (a) => done(await (await asyncapi()).runAsyncApi({ configPath: a.config }, io)),
     )
     .command(
       'record',
@@ -106,7 +108,7 @@ function cli(io: Io, done: (code: number) => void): Argv {
       async (a) => {
         const { recordingFileName } = await import('@acgateway/recorder');
         done(
-          await runRecord(
+          await (await recording()).runRecord(
             {
               url: a.url ?? process.env.ACGATEWAY_URL ?? 'ws://127.0.0.1:8090/',
               token: a.token ?? process.env.ACGATEWAY_TOKEN,
@@ -143,7 +145,7 @@ function cli(io: Io, done: (code: number) => void): Argv {
         const port = a.port === undefined ? undefined : Number(a.port);
         if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port must be 0 to 65535, got "${a.port}"`);
         if (a.from) (await import('@acgateway/recorder')).parseOffset(a.from);
-        done(await runReplay({ file: a.file!, speed, loop: a.loop ?? false, from: a.from, topics: a.topics?.map(String), configPath: a.config, host: a.host, port, logLevel: a.logLevel }, io));
+        done(await (await recording()).runReplay({ file: a.file!, speed, loop: a.loop ?? false, from: a.from, topics: a.topics?.map(String), configPath: a.config, host: a.host, port, logLevel: a.logLevel }, io));
       },
     )
     .command(
@@ -158,7 +160,7 @@ function cli(io: Io, done: (code: number) => void): Argv {
           .option('hz', { type: 'string', describe: 'MoTeC sample rate (default 50)' }),
       async (a) => {
         const hz = positive('--hz', a.hz);
-        done(await runExport({ file: a.file!, format: a.format as 'csv' | 'parquet' | 'motec', out: a.out, topics: a.topics?.map(String), hz, tty: process.stderr.isTTY === true }, io));
+        done(await (await recording()).runExport({ file: a.file!, format: a.format as 'csv' | 'parquet' | 'motec', out: a.out, topics: a.topics?.map(String), hz, tty: process.stderr.isTTY === true }, io));
       },
     )
     .completion('completion', 'print a completion script: completion [bash|zsh|powershell] (default: bash or zsh from $SHELL)')

@@ -137,6 +137,7 @@ export const acws = definePlugin({
       api.logger.info({ audit: true, verb: call.verb, line: call.line, caller: who, ok: outcome.ok, ...(err ? { error: err } : {}) }, `acws command "${call.line}" by ${who.endpoint} ${who.id ?? ''} ${who.remote ?? ''}`.trim());
     });
 
+    let autoStarting: Promise<void> | undefined;
     api.addSource({
       name: 'server',
       async start() {
@@ -147,10 +148,15 @@ export const acws = definePlugin({
         }
         // A missing or broken file is reported now, but does not stop the gateway: the verbs say it again.
         await config.current().catch((err: Error) => api.logger.error({ root }, `acws: ${err.message}`));
-        if (options.acServer.autoStart) await game.start().catch((err: Error) => api.logger.error(`acws: autoStart of acServer failed: ${err.message}`));
-        if (tracker && options.stracker.autoStart) await tracker.start().catch((err: Error) => api.logger.error(`acws: autoStart of stracker failed: ${err.message}`));
+        // autoStart boots the servers in the background: the gateway is up meanwhile (a real acServer
+        // takes seconds to load), `acws/server/status` says when each runs, a failure is logged.
+        autoStarting = (async () => {
+          if (options.acServer.autoStart) await game.start().catch((err: Error) => api.logger.error(`acws: autoStart of acServer failed: ${err.message}`));
+          if (tracker && options.stracker.autoStart) await tracker.start().catch((err: Error) => api.logger.error(`acws: autoStart of stracker failed: ${err.message}`));
+        })();
       },
       async stop() {
+        await autoStarting; // a server still booting is stopped once it runs, not left behind
         await Promise.all([tracker?.shutdown(), game.shutdown()]);
       },
       status() {

@@ -231,7 +231,8 @@ describe('acServer process management', () => {
 
   it('starts acServer with the gateway when asked (autoStart), and stops it when the gateway stops', async () => {
     rig = await startRig({ plugin: { acServer: { autoStart: true } } });
-    const status = rig.t.published('acws/server/status').at(-1)!.data as any;
+    // It boots in the background: the gateway is up first, the status says when acServer runs.
+    const status = (await rig.t.waitFor('acws/server/status', (m: any) => m.data.state === 'running')).data as any;
     expect(status).toMatchObject({ state: 'running', running: true });
     const c = await rig.line();
     expect((await c.cmd('server info')).data.server.running).toBe(true);
@@ -240,6 +241,15 @@ describe('acServer process management', () => {
     await rig.stop();
     rig = undefined;
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+  it('a gateway stopped while acServer is still booting stops it too (nothing left running)', async () => {
+    rig = await startRig({ plugin: { acServer: { autoStart: true } } });
+    const t = rig.t;
+    await rig.stop(); // at once: the background start has at most just spawned the process
+    rig = undefined;
+    const statuses = t.published('acws/server/status').map((m) => m.data as any);
+    expect(statuses.at(-1)).toMatchObject({ running: false });
+    for (const pid of new Set(statuses.map((s) => s.pid).filter(Boolean))) expect(() => process.kill(pid, 0)).toThrow();
   });
 });
 
