@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import jpeg from 'jpeg-js';
 import { JpegError, JpegSplitter, readJpegInfo, TestPatternCamera, TileJpegEncoder } from '@acgateway/plugin-robocar';
 import { makeJpeg } from './helpers.js';
@@ -100,6 +100,19 @@ describe('TileJpegEncoder and the test pattern', () => {
       expect(Math.abs(d.data[i + 2]! - (want & 255))).toBeLessThanOrEqual(8);
     }
     expect(enc.cachedTiles).toBe(colors.length);
+  });
+
+  it('computes tiles after the first from the header tables: the bytes jpeg-js writes, one jpeg-js encode in all', () => {
+    const colours = [0xc0c0c0, 0x000000, 0xffffff, 0x808080, 0x123456, 0xff0000, 0x00ff00, 0x0000ff, 0x101010, 0xf0f0f0, 0x7f807f, 0xc000c0];
+    for (const quality of [50, 85, 95]) {
+      const encode = vi.spyOn(jpeg, 'encode');
+      const fast = new TileJpegEncoder(quality);
+      const fastTiles = colours.map((c) => fast.tile(c));
+      expect(encode).toHaveBeenCalledTimes(1); // the first tile, for the headers
+      encode.mockRestore();
+      const slow = new TileJpegEncoder(quality, { viaJpegJs: true });
+      colours.forEach((c, i) => expect(fastTiles[i]!.toString('hex'), `0x${c.toString(16)} at quality ${quality}`).toBe(slow.tile(c).toString('hex')));
+    }
   });
 
   it('moves and shows the time', () => {

@@ -70,7 +70,7 @@ export class TestPatternImage {
   /** Every colour the pattern uses: encoded before the first frame, so no frame pays for a tile encode. */
   static readonly COLOURS: readonly number[] = [...BARS, BLOCK, BACKGROUND, INK];
 
-  /** Encodes one of the pattern's tile colours (each costs tens of ms with jpeg-js; a camera spreads them over event-loop turns). */
+  /** Encodes one of the pattern's tile colours (the first costs ~50 ms in jpeg-js; a camera spreads them over event-loop turns). */
   warm(colour: number): void {
     this.encoder.tile(colour);
   }

@@ -33,8 +33,8 @@ export class TestPatternCamera implements CameraSource {
     const now = this.options.now ?? Date.now;
     const image = this.picture();
     const emit = () => sink.jpeg(image.render(this.seq++, now()), 'test pattern');
-    // The tiles are encoded one per event-loop turn after start returns (about half a second of
-    // jpeg-js work in all): the host starts at once and stays responsive; the first frame follows.
+    // The tiles are encoded one per event-loop turn after start returns (the first, through jpeg-js,
+    // ~50 ms; the others ~1 ms each): the host starts at once and stays responsive.
     const colours = [...TestPatternImage.COLOURS];
     const warm = () => {
       const colour = colours.shift();

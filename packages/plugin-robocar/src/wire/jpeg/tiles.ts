@@ -1,15 +1,17 @@
 import jpeg from 'jpeg-js';
 import { isStandaloneMarker } from './info.js';
+import { SolidBlockEncoder } from './solid-block.js';
 
 /**
  * Builds real baseline JPEGs out of solid-colour 8x8 tiles without encoding pixels per frame.
  *
- * jpeg-js spends ~15 ms building its tables on every encode call, more than the encoding of a
- * small frame itself. Here each tile colour is encoded once (an 8x8 image) and its entropy-coded
- * bytes are kept. A frame then sets a restart interval of one MCU (DRI = 1): every MCU starts
- * byte-aligned with its DC predictors reset, so the frame is the tiles' bytes joined by RST
- * markers. jpeg-js writes 4:4:4 with standard tables for a given quality, so every tile shares
- * one set of headers.
+ * Each tile colour is encoded once and its entropy-coded bytes are kept. A frame then sets a
+ * restart interval of one MCU (DRI = 1): every MCU starts byte-aligned with its DC predictors
+ * reset, so the frame is the tiles' bytes joined by RST markers. jpeg-js writes 4:4:4 with standard
+ * tables for a given quality, so every tile shares one set of headers. jpeg-js builds ~50 ms of
+ * tables on every encode call, so it encodes the first tile only (for the headers); the others come
+ * from those headers' tables (SolidBlockEncoder: a solid block is a DC value per component), each
+ * checked by decoding it back with jpeg-js, and through jpeg-js if that check ever failed.
  */
 export class TileJpegEncoder {
   private readonly tiles = new Map<number, Buffer>();
@@ -17,8 +19,13 @@ export class TileJpegEncoder {
   private headerSegments: Buffer | undefined;
   private sosSegment: Buffer | undefined;
   private sofOffset = -1;
+  private solid: SolidBlockEncoder | undefined;
 
-  constructor(readonly quality = 85) {}
+  /** `options.viaJpegJs`: every tile through jpeg-js (slow; to check the fast path against it). */
+  constructor(
+    readonly quality = 85,
+    private readonly options: { viaJpegJs?: boolean } = {},
+  ) {}
 
   /** Encoded bytes of one solid 8x8 tile (colour 0xRRGGBB), cached. */
   tile(rgb: number): Buffer {
@@ -35,6 +42,11 @@ export class TileJpegEncoder {
   }
 
   private encodeTile(rgb: number): Buffer {
+    if (this.headerSegments && !this.options.viaJpegJs) {
+      this.solid ??= new SolidBlockEncoder(this.headerSegments);
+      const entropy = this.solid.encode(rgb);
+      if (this.decodesAs(entropy, rgb)) return entropy;
+    }
     const entropy = this.encodeTileEntropy(rgb);
     // jpeg-js pads a byte-aligned scan with a whole FF (stuffed as FF00). Before a restart marker
     // a decoder expects the marker right after the MCU's last bit, so that byte must go; whether
