@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { cosmiconfig } from 'cosmiconfig';
-import { TypeScriptLoader } from 'cosmiconfig-typescript-loader';
+import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { ConfigError, errorMessage } from '../errors.js';
 import { formatIssues, hostSchema, type ResolvedConfig, type UserConfig } from './schema.js';
 
@@ -33,8 +32,13 @@ export interface LoadedConfig {
   dir: string;
 }
 
+/** TypeScript configs load through jiti; it (and the loader) load with the first one, not with the core. */
+const ts: Loader = async (filepath, content) => {
+  const { TypeScriptLoader } = await import('cosmiconfig-typescript-loader');
+  return TypeScriptLoader()(filepath, content);
+};
+
 function explorer() {
-  const ts = TypeScriptLoader();
   return cosmiconfig(MODULE_NAME, {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'global',
