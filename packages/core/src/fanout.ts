@@ -75,10 +75,15 @@ export class PeerLink {
     this.window = frames;
   }
 
-  /** Counts a data frame just sent (the frames a client acknowledges); marks the link busy when the window is full. */
-  countData(): void {
+  /**
+   * Sends a subscription's frame: like `send`, and counted as a data frame (the frames a client
+   * acknowledges), the link marked busy when that fills the window.
+   */
+  sendData(frame: string | Buffer): boolean {
+    if (!this.send(frame)) return false;
     this.dataSent++;
-    if (this.windowFull()) this.busyAfterSend = true;
+    if (this.window > 0 && this.windowFull()) this.busyAfterSend = true;
+    return true;
   }
 
   /** The client has read `count` data frames since it connected; an error text when that cannot be. */
@@ -228,10 +233,10 @@ export class BusFeed {
   }
 
   private deliver(message: Message): void {
-    if (!this.link.send(this.encode(message))) return this.dispose();
-    this.link.countData();
+    const link = this.link;
+    if (!link.sendData(this.encode(message))) return this.dispose();
     this.options.onDelivered?.(message);
-    if (!this.paused && this.link.busyAfterSend) this.pause();
+    if (link.busyAfterSend && !this.paused) this.pause();
   }
 
   private pause(): void {
