@@ -22,6 +22,21 @@ export function isStandaloneMarker(marker: number): boolean {
 }
 
 /** Start-of-frame markers (C0-CF except DHT C4, JPG C8, DAC CC). */
+/** The marker segments of a header from after SOI (standalone markers skipped): marker, start, end. */
+export function* headerSegments(header: Buffer): Generator<{ marker: number; at: number; end: number }> {
+  let i = 2;
+  while (i + 4 <= header.length) {
+    const marker = header[i + 1]!;
+    if (isStandaloneMarker(marker)) {
+      i += 2;
+      continue;
+    }
+    const end = i + 2 + header.readUInt16BE(i + 2);
+    yield { marker, at: i, end };
+    i = end;
+  }
+}
+
 export function isSofMarker(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }

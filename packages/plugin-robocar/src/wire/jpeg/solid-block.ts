@@ -1,4 +1,4 @@
-import { isStandaloneMarker } from './info.js';
+import { headerSegments } from './info.js';
 
 /**
  * The entropy-coded bytes of one solid-colour 8x8 MCU (4:4:4, predictors reset: the MCU follows a
@@ -17,17 +17,9 @@ export class SolidBlockEncoder {
 
   /** `header`: SOI up to SOS, as jpeg-js writes it (Y on tables 0, Cb and Cr on tables 1). */
   constructor(header: Buffer) {
-    let i = 2;
-    while (i + 4 <= header.length) {
-      const marker = header[i + 1]!;
-      if (isStandaloneMarker(marker)) {
-        i += 2;
-        continue;
-      }
-      const end = i + 2 + header.readUInt16BE(i + 2);
-      if (marker === 0xdb) this.readQuant(header, i + 4, end);
-      if (marker === 0xc4) this.readHuffman(header, i + 4, end);
-      i = end;
+    for (const { marker, at, end } of headerSegments(header)) {
+      if (marker === 0xdb) this.readQuant(header, at + 4, end);
+      if (marker === 0xc4) this.readHuffman(header, at + 4, end);
     }
     for (const t of ['dc0', 'ac0', 'dc1', 'ac1']) if (!this.huffman.has(t)) throw new Error(`the JPEG header has no ${t.toUpperCase()} Huffman table`);
     if (!this.dcQuant.has(0) || !this.dcQuant.has(1)) throw new Error('the JPEG header has no quantization tables 0 and 1');

@@ -1,5 +1,5 @@
 import jpeg from 'jpeg-js';
-import { isStandaloneMarker } from './info.js';
+import { headerSegments, isStandaloneMarker } from './info.js';
 import { SolidBlockEncoder } from './solid-block.js';
 
 /**
@@ -145,15 +145,6 @@ export class TileJpegEncoder {
 const DRI = Buffer.from([0xff, 0xdd, 0x00, 0x04, 0x00, 0x01]);
 
 function findSof(header: Buffer): number {
-  let i = 2;
-  while (i + 4 <= header.length) {
-    const marker = header[i + 1]!;
-    if (isStandaloneMarker(marker)) {
-      i += 2;
-      continue;
-    }
-    if (marker === 0xc0) return i;
-    i += 2 + header.readUInt16BE(i + 2);
-  }
+  for (const { marker, at } of headerSegments(header)) if (marker === 0xc0) return at;
   throw new Error('jpeg-js output has no baseline frame header (FFC0)');
 }
