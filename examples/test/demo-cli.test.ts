@@ -53,6 +53,8 @@ if (!built) console.warn('demo CLI test skipped: run "npm run build" first (a pa
 
 let tmp: string;
 let child: ChildProcess | undefined;
+/** Every demo a test started: stopped at the end even when a test failed half-way. */
+const started: ChildProcess[] = [];
 let portsFree = true;
 
 beforeAll(async () => {
@@ -62,7 +64,14 @@ beforeAll(async () => {
   if (!portsFree) console.warn(`demo CLI test skipped: one of the demo's ports (tcp ${DEMO_TCP_PORTS.join(', ')}, udp ${DEMO_UDP_PORTS.join(', ')}) is in use (is a demo running?)`);
 });
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  // SIGINT first: the demo then stops the fake acServer, which runs in a process group of its own
+  // and would outlive a SIGKILL of the demo.
+  for (const c of started.filter((c) => c.exitCode === null && c.signalCode === null)) {
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -74,6 +83,7 @@ describe.skipIf(!built)('the built-in demo (npm start)', () => {
       env: { ...process.env, ACGATEWAY_DEMO_DIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    started.push(child);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
@@ -92,18 +102,23 @@ describe.skipIf(!built)('the built-in demo (npm start)', () => {
     const ws = new WebSocket('ws://127.0.0.1:8090/');
     const seen = new Set<string>();
     const want = ['acudp', 'rf2', 'acws', 'emperor', 'robocar'];
+    // acws boots the fake acServer in the background (autoStart): its status says when it runs.
+    let acServerRunning = false;
     const reply = await new Promise<any>((resolve, reject) => {
-      const to = setTimeout(() => reject(new Error(`saw only ${[...seen].join(', ')}`)), 20_000);
+      const to = setTimeout(() => reject(new Error(`saw only ${[...seen].join(', ')}${acServerRunning ? '' : ' (acServer not running)'}`)), 20_000);
       let asked = false;
+      let answer: any;
       ws.on('open', () => ws.send(JSON.stringify({ op: 'subscribe', topics: want.map((p) => `${p}/#`) })));
       ws.on('message', (d) => {
         const f = JSON.parse(d.toString());
         if (f.topic) seen.add(f.topic.split('/')[0]);
+        if (f.topic === 'acws/server/status' && f.data.running) acServerRunning = true;
         if (!asked && want.every((p) => seen.has(p))) {
           asked = true;
           ws.send(JSON.stringify({ op: 'command', id: 'b', line: 'ac broadcast "Race starts in 5"' }));
         }
-        if (f.id === 'b') { clearTimeout(to); resolve(f); }
+        if (f.id === 'b') answer = f;
+        if (answer && acServerRunning) { clearTimeout(to); resolve(answer); }
       });
     });
     ws.close();
@@ -131,15 +146,15 @@ describe.skipIf(!built)('the built-in demo (npm start)', () => {
         env: { ...process.env, ACGATEWAY_DEMO_DIR: tmp, ACGATEWAY_DEMO_PORT_BASE: String(base) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      started.push(c);
       let out = '';
       c.stdout!.on('data', (d) => (out += d));
       c.stderr!.on('data', (d) => (out += d));
       return { c, out: () => out, exit: new Promise<number | null>((r) => c.once('exit', (code) => r(code))) };
     };
     const first = run();
-    child = first.c;
-    const started = Date.now();
-    while (!first.out().includes('acgateway is running') && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
+    const since = Date.now();
+    while (!first.out().includes('acgateway is running') && Date.now() - since < 30_000) await new Promise((r) => setTimeout(r, 50));
     expect(first.out()).toContain(`Live page: http://127.0.0.1:${base}/ `);
     for (const url of [`ws://127.0.0.1:${base + 1}/`, `ws://127.0.0.1:${base + 2}/`, `http://127.0.0.1:${base + 3}/socket.io/`]) expect(first.out()).toContain(url);
     const second = run();
