@@ -14,6 +14,31 @@ const verbs = definePlugin({
 });
 
 describe('gateway websocket protocol', () => {
+  it('frames every payload size whole (7-bit, 16-bit and 64-bit lengths), in order with replies, with and without permessage-deflate', async () => {
+    // Deliveries are written as frames built once per message; replies go through `ws`. A client
+    // reads both in the order sent. With permessage-deflate negotiated every frame goes through `ws`.
+    for (const deflate of [false, true]) {
+      const t = await createTestHost({ config: { server: { perMessageDeflate: deflate } } });
+      const c = await gatewayClient(t.urls.gateway, { perMessageDeflate: deflate });
+      try {
+        expect(c.ws.extensions).toBe(deflate ? 'permessage-deflate' : '');
+        c.send({ op: 'subscribe', topics: ['size/#'], policy: 'queue' });
+        await c.next((f) => f.op === 'subscribed');
+        const sizes = [0, 90, 125, 126, 300, 65_535, 65_536, 200_000];
+        for (const n of sizes) {
+          t.host.bus.publish(`size/${n}`, { n, text: 'x'.repeat(n) });
+          c.send({ op: 'ping', id: n });
+          await c.next((f) => f.op === 'pong' && f.id === n, 5000);
+        }
+        const got = c.frames.filter((f) => f.topic?.startsWith('size/') || f.op === 'pong').map((f) => (f.op === 'pong' ? `pong ${f.id}` : `${f.topic} ${f.data.text.length}`));
+        expect(got).toEqual(sizes.flatMap((n) => [`size/${n} ${n}`, `pong ${n}`]));
+      } finally {
+        c.close();
+        await t.stop();
+      }
+    }
+  });
+
   it('subscribes with patterns, sends retained values at once, unsubscribes', async () => {
     const t = await createTestHost({});
     const c = await gatewayClient(t.urls.gateway);

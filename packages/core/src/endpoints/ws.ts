@@ -76,11 +76,43 @@ function uncorkAll(): void {
  * count in bufferedAmount, so the bounds still see them. `ws` has no public cork; `_socket` is its
  * net.Socket.
  */
-function holdRestOfTick(ws: WebSocket): void {
-  const socket = (ws as unknown as { _socket?: Socket })._socket;
-  if (!socket || socket.writableCorked > 0) return;
+function holdRestOfTick(socket: Socket): void {
+  if (socket.writableCorked > 0) return;
   socket.cork();
   if (corkedSockets.push(socket) === 1) process.nextTick(uncorkAll);
+}
+
+/** The net.Socket under a `ws` connection (`ws` has no public accessor). */
+function socketOf(ws: WebSocket): Socket | undefined {
+  return (ws as unknown as { _socket?: Socket })._socket;
+}
+
+const framed = new WeakMap<Buffer, Buffer>();
+
+/**
+ * A whole websocket text frame, header and payload in one buffer (RFC 6455 5.2: FIN, opcode 1, a
+ * server's frames unmasked), built once per payload and shared by every client: a client's send is
+ * then one buffer to its socket, not `ws` building a header and writing two (about 1 µs a client).
+ */
+function textFrame(payload: Buffer): Buffer {
+  let frame = framed.get(payload);
+  if (!frame) {
+    const n = payload.length;
+    const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+    frame = Buffer.allocUnsafe(head + n);
+    frame[0] = 0x81;
+    if (n < 126) frame[1] = n;
+    else if (n < 65536) {
+      frame[1] = 126;
+      frame.writeUInt16BE(n, 2);
+    } else {
+      frame[1] = 127;
+      frame.writeBigUInt64BE(BigInt(n), 2);
+    }
+    payload.copy(frame, head);
+    framed.set(payload, frame);
+  }
+  return frame;
 }
 
 /**
@@ -89,10 +121,19 @@ function holdRestOfTick(ws: WebSocket): void {
  * calls stay monomorphic and inline (closures cost ~0.3 µs per delivery at 1000 clients).
  */
 class WsPeer implements Peer {
+  /**
+   * No extension negotiated (no permessage-deflate): `ws` then writes every frame to the socket at
+   * once and queues nothing, so a frame built here and written to the socket keeps the order, and
+   * bufferedAmount counts it. Settled at the handshake, before the connection is handed over.
+   */
+  private readonly direct: boolean;
+
   constructor(
     private readonly ws: WebSocket,
     readonly id: string,
-  ) {}
+  ) {
+    this.direct = ws.extensions === '';
+  }
 
   buffered(): number {
     return this.ws.bufferedAmount;
@@ -101,8 +142,10 @@ class WsPeer implements Peer {
   write(frame: string | Buffer): void {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(frame, TEXT);
-    if (frame.length < BATCH_BELOW_BYTES) holdRestOfTick(ws);
+    const socket = socketOf(ws);
+    if (socket && this.direct && typeof frame !== 'string') socket.write(textFrame(frame));
+    else ws.send(frame, TEXT);
+    if (socket && frame.length < BATCH_BELOW_BYTES) holdRestOfTick(socket);
   }
 
   end(reason: string): void {
