@@ -14,6 +14,10 @@ export interface Peer {
   readonly id: string;
   /** Bytes this process holds for the client, not yet handed to the OS. */
   buffered(): number;
+  /**
+   * Queues a frame. A Buffer must not change afterwards: it may still sit in a corked socket, and
+   * a transport may frame it once for every client it goes to (the ws peer does).
+   */
   write(frame: string | Buffer): void;
   /** Ends the connection for being too slow, with the reason where the transport can carry one. */
   end(reason: string): void;
@@ -82,7 +86,7 @@ export class PeerLink {
   sendData(frame: string | Buffer): boolean {
     if (!this.send(frame)) return false;
     this.dataSent++;
-    if (this.window > 0 && this.windowFull()) this.busyAfterSend = true;
+    if (this.windowFull()) this.busyAfterSend = true;
     return true;
   }
 

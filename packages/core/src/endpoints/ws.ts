@@ -73,8 +73,7 @@ function uncorkAll(): void {
  * After a client's first small frame in a tick, hold its later frames until the tick ends, so a
  * burst (many topics at once, or flat-out publishing) leaves in one writev instead of one syscall
  * per frame. A lone frame is written at once: 60 Hz single-topic latency is unchanged. Held bytes
- * count in bufferedAmount, so the bounds still see them. `ws` has no public cork; `_socket` is its
- * net.Socket.
+ * count in bufferedAmount, so the bounds still see them. `ws` has no public cork: the socket's own.
  */
 function holdRestOfTick(socket: Socket): void {
   if (socket.writableCorked > 0) return;
