@@ -22,10 +22,11 @@ export function isStandaloneMarker(marker: number): boolean {
 }
 
 /** Start-of-frame markers (C0-CF except DHT C4, JPG C8, DAC CC). */
-/** The marker segments of a header from after SOI (standalone markers skipped): marker, start, end. */
+/** The marker segments of a JPEG from after SOI up to the scan (standalone markers skipped): marker, start, end. */
 export function* headerSegments(header: Buffer): Generator<{ marker: number; at: number; end: number }> {
   let i = 2;
   while (i + 4 <= header.length) {
+    if (header[i] !== 0xff) throw new Error(`no JPEG marker at byte ${i}`);
     const marker = header[i + 1]!;
     if (isStandaloneMarker(marker)) {
       i += 2;

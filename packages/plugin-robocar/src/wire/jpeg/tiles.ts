@@ -1,5 +1,5 @@
 import jpeg from 'jpeg-js';
-import { headerSegments, isStandaloneMarker } from './info.js';
+import { headerSegments } from './info.js';
 import { SolidBlockEncoder } from './solid-block.js';
 
 /**
@@ -83,27 +83,18 @@ export class TileJpegEncoder {
     }
     const out = jpeg.encode({ data, width: 8, height: 8 }, this.quality).data;
     // Walk the header to the scan; everything after the SOS header up to EOI is this tile's MCU.
-    let i = 2;
-    for (;;) {
-      if (out[i] !== 0xff) throw new Error(`jpeg-js output has no marker at byte ${i}`);
-      const marker = out[i + 1]!;
-      if (isStandaloneMarker(marker)) {
-        i += 2;
-        continue;
+    for (const { marker, at, end } of headerSegments(out)) {
+      if (marker !== 0xda) continue;
+      if (!this.headerSegments) {
+        this.headerSegments = Buffer.from(out.subarray(0, at));
+        this.sosSegment = Buffer.from(out.subarray(at, end));
+        this.sofOffset = findSof(this.headerSegments);
       }
-      const length = out.readUInt16BE(i + 2);
-      if (marker === 0xda) {
-        if (!this.headerSegments) {
-          this.headerSegments = Buffer.from(out.subarray(0, i));
-          this.sosSegment = Buffer.from(out.subarray(i, i + 2 + length));
-          this.sofOffset = findSof(this.headerSegments);
-        }
-        const end = out.length - 2; // jpeg-js ends with EOI right after the scan
-        if (out[end] !== 0xff || out[end + 1] !== 0xd9) throw new Error('jpeg-js output does not end with EOI');
-        return Buffer.from(out.subarray(i + 2 + length, end));
-      }
-      i += 2 + length;
+      const eoi = out.length - 2; // jpeg-js ends with EOI right after the scan
+      if (out[eoi] !== 0xff || out[eoi + 1] !== 0xd9) throw new Error('jpeg-js output does not end with EOI');
+      return Buffer.from(out.subarray(end, eoi));
     }
+    throw new Error('jpeg-js output has no scan (FFDA)');
   }
 
   /** A JPEG of width x height whose 8x8 block (col,row) has colour tileAt(col,row). */
