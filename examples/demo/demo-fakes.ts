@@ -66,7 +66,7 @@ const options = z
     rf2: z.object({ enabled: z.boolean().default(true), vehicles: z.number().int().min(1).max(128).default(16) }).prefault({}),
     raceControl: z.object({ enabled: z.boolean().default(true), port: z.number().int().default(demoDefaults.raceControl.port) }).prefault({}),
     acServer: z.object({ enabled: z.boolean().default(true) }).prefault({}),
-    /** The other plugins' TCP ports, checked before anything starts, so a taken one is explained. */
+    /** The other plugins' TCP ports, checked as the demo starts (before any is bound), so a taken one is explained. */
     checkPorts: z.array(z.number().int()).default([]),
   })
   .strict();
@@ -89,11 +89,20 @@ export const demoFakes = definePlugin({
     const wanted: Array<[number, 'tcp' | 'udp']> = [...o.checkPorts.map((p): [number, 'tcp'] => [p, 'tcp'])];
     if (o.acudp.enabled) wanted.push([o.acudp.pluginPort, 'udp'], [o.acudp.commandPort, 'udp']);
     if (o.raceControl.enabled) wanted.push([o.raceControl.port, 'tcp']);
-    for (const [port, kind] of wanted) {
-      if (await portTaken(port, kind)) {
-        throw new ConfigError(`the demo's ${kind.toUpperCase()} port ${port} is taken (another demo running?): stop what uses it, or move every demo port with ACGATEWAY_DEMO_PORT_BASE=9000 npm start`);
-      }
-    }
+    // Checked as the demo starts (its first source: sources start before any endpoint, this plugin
+    // first), not as the config loads: `acgateway plugins` or `asyncapi` on it work while a demo runs.
+    api.addSource({
+      name: 'ports',
+      async start() {
+        for (const [port, kind] of wanted) {
+          if (await portTaken(port, kind)) {
+            throw new ConfigError(`the demo's ${kind.toUpperCase()} port ${port} is taken (another demo running?): stop what uses it, or move every demo port with ACGATEWAY_DEMO_PORT_BASE=9000 npm start`);
+          }
+        }
+      },
+      stop() {},
+      status: () => ({ state: 'running', checked: wanted.map(([port, kind]) => `${kind}/${port}`) }),
+    });
     const paths = demoPaths(o.dir);
     if (o.acServer.enabled && !existsSync(path.join(paths.acServer, 'cfg', 'server_cfg.ini'))) {
       // The acws plugin reads this folder when it starts; written once, kept between runs.

@@ -157,6 +157,17 @@ describe.skipIf(!built)('the built-in demo (npm start)', () => {
     while (!first.out().includes('acgateway is running') && Date.now() - since < 30_000) await new Promise((r) => setTimeout(r, 50));
     expect(first.out()).toContain(`Live page: http://127.0.0.1:${base}/ `);
     for (const url of [`ws://127.0.0.1:${base + 1}/`, `ws://127.0.0.1:${base + 2}/`, `http://127.0.0.1:${base + 3}/socket.io/`]) expect(first.out()).toContain(url);
+    // Only a start checks the demo's ports: a command that reads the same config works meanwhile.
+    const plugins = spawn(process.execPath, [bin, 'plugins', '--json', '--config', path.join(root, 'examples/demo/acgateway.config.ts')], {
+      cwd: root,
+      env: { ...process.env, ACGATEWAY_DEMO_DIR: tmp, ACGATEWAY_DEMO_PORT_BASE: String(base) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let listed = '';
+    plugins.stdout!.on('data', (d) => (listed += d));
+    plugins.stderr!.on('data', (d) => (listed += d));
+    expect(await new Promise((r) => plugins.once('exit', r)), listed).toBe(0);
+    expect(JSON.parse(listed).map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['demo', 'acudp', 'acws']));
     const second = run();
     expect(await second.exit).toBe(2);
     expect(second.out()).toMatch(new RegExp(`port ${base + 5} is taken \\(another demo running\\?\\).*ACGATEWAY_DEMO_PORT_BASE=9000 npm start|port ${base}\\b.*is taken.*ACGATEWAY_DEMO_PORT_BASE`));
