@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,24 @@ describe('config discovery', () => {
     const loaded = await loadConfigFile({ cwd: dir });
     expect(path.basename(loaded.filepath)).toBe(file);
     expect((loaded.config.server as { port: number }).port).toBeGreaterThan(0);
+  });
+
+  it('loads the TypeScript loader (jiti) with the first .ts config only: a JSON config does not pay for it', async () => {
+    // A separate process on the built package (this one has loaded TypeScript configs above).
+    await writeFile(path.join(dir, 'acgateway.config.json'), JSON.stringify({ server: { port: 8 } }));
+    await writeFile(path.join(dir, 'other.ts'), 'export default { server: { port: 9 as number } };');
+    const script = `
+      import { createRequire } from 'node:module';
+      const { loadConfigFile } = await import('@acgateway/core');
+      const jiti = () => Object.keys(createRequire(import.meta.url).cache).filter((f) => /node_modules[\\/]jiti[\\/]/.test(f)).length;
+      const json = (await loadConfigFile({ cwd: ${JSON.stringify(dir)} })).config.server.port;
+      const afterJson = jiti();
+      const ts = (await loadConfigFile({ cwd: ${JSON.stringify(dir)}, configPath: 'other.ts' })).config.server.port;
+      console.log(JSON.stringify({ json, afterJson, ts, afterTs: jiti() }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: coreDir, encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { json: number; afterJson: number; ts: number; afterTs: number };
+    expect(r).toMatchObject({ json: 8, afterJson: 0, ts: 9 });
+    expect(r.afterTs).toBeGreaterThan(0);
   });
 
   it('loads the file named by --config, and says when it does not exist', async () => {
