@@ -8,7 +8,7 @@ const pkg = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@acgateway\/core\/testing$/, replacement: pkg('core/src/testing/index.ts') },
+      { find: /^@acgateway\/testing$/, replacement: pkg('testing/src/index.ts') },
       { find: /^@acgateway\/core$/, replacement: pkg('core/src/index.ts') },
       { find: /^@acgateway\/client$/, replacement: pkg('client/src/index.ts') },
       { find: /^@acgateway\/recorder$/, replacement: pkg('recorder/src/index.ts') },

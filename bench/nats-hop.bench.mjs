@@ -30,7 +30,7 @@ const nowUs = () => {
 };
 
 const server = await startNatsServer();
-const { freePort } = await import('@acgateway/core/testing');
+const { freePort } = await import('@acgateway/testing');
 const gatewayPort = await freePort();
 const viewer = new core.Host({ config: { server: { port: gatewayPort }, log: { level: 'silent' }, plugins: [nats({ servers: server.url, node: 'viewer', import: ['+/bench/#'], retained: { enabled: false }, commands: { enabled: false } })] } });
 await viewer.start();

@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@acgateway/core/testing';
+import { freePort } from '@acgateway/testing';
 
 const find = (...candidates) => candidates.find((p) => existsSync(p));
 

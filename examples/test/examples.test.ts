@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestHost, freeUdpPort, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, freeUdpPort, type TestHost } from '@acgateway/testing';
 import { demoOverrides, examples, loadExample, type Overrides } from './helpers.js';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { Rf2Simulator } from '@acgateway/plugin-rf2/fake';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { createTestHost, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, until, type TestHost } from '@acgateway/testing';
 import { acudp } from '@acgateway/plugin-acudp';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import mqtt from '@acgateway/plugin-mqtt';

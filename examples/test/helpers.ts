@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { isPluginInstance, loadConfigFile, type PluginEntry } from '@acgateway/core';
-import { freePort, freeUdpPort } from '@acgateway/core/testing';
+import { freePort, freeUdpPort } from '@acgateway/testing';
 
 export const examples = path.resolve(fileURLToPath(import.meta.url), '../..');
 

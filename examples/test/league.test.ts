@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigFile, type PluginEntry } from '@acgateway/core';
-import { createTestHost, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, until, type TestHost } from '@acgateway/testing';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { natsServerPath, skipWithout, startNatsServer } from '../../test-support/brokers.mjs';
 import { examples } from './helpers.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { createTestHost, freeUdpPort, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, freeUdpPort, until, type TestHost } from '@acgateway/testing';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { chromiumPath, launchChromium, noChromiumMessage } from '../../test-support/chromium.mjs';
 import { loadExample } from './helpers.js';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { createTestHost, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir, until, type TestHost } from '@acgateway/testing';
 import { Rf2Simulator } from '@acgateway/plugin-rf2/fake';
 import { chromiumPath, launchChromium, noChromiumMessage } from '../../test-support/chromium.mjs';
 import { loadExample } from './helpers.js';

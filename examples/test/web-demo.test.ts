@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, type TestHost } from '@acgateway/testing';
 import { chromiumPath, launchChromium, noChromiumMessage } from '../../test-support/chromium.mjs';
 import { demoOverrides, loadExample } from './helpers.js';
 

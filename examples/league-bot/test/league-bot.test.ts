@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestHost, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, until, type TestHost } from '@acgateway/testing';
 import { acudp } from '@acgateway/plugin-acudp';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import leagueBot, { formatLapTime } from '../src/index.js';

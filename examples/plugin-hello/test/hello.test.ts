@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, type TestHost } from '@acgateway/testing';
 import hello, { type HelloTick } from '../src/index.js';
 
 let t: TestHost | undefined;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { freePort } from '@acgateway/core/testing';
+import { freePort } from '@acgateway/testing';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,7 +5,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@acgateway/core/testing';
+import { freePort } from '@acgateway/testing';
 
 // The CLI is tested as users run it: the built bin in a child process (npm run build comes first).
 const bin = path.resolve(fileURLToPath(import.meta.url), '../../bin/acgateway.js');

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { resolveConfig } from '@acgateway/core';
-import { tempDir } from '@acgateway/core/testing';
+import { tempDir } from '@acgateway/testing';
 
 const exec = promisify(execFile);
 const bin = path.resolve(fileURLToPath(import.meta.url), '../../bin/acgateway.js');

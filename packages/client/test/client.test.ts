@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { API_VERSION, definePlugin } from '@acgateway/core';
-import { createTestHost, freePort, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, freePort, until, type TestHost } from '@acgateway/testing';
 import { connect, GatewayError, topicMatcher, type Gateway, type Message, type WebSocketConstructor } from '@acgateway/client';
 
 // The client against a real host (gateway websocket on a loopback port), over `ws` as Node 20 has it.

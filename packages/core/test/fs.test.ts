@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceWithBackup, writeFileAtomic } from '@acgateway/core';
-import { tempDir } from '@acgateway/core/testing';
+import { tempDir } from '@acgateway/testing';
 
 describe('atomic writes', () => {
   it('writeFileAtomic replaces the file and keeps the old content as a timestamped backup', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestHost } from '@acgateway/core/testing';
+import { createTestHost } from '@acgateway/testing';
 import { API_VERSION, definePlugin } from '@acgateway/core';
 import { gatewayClient } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { API_VERSION, CommandError, ConfigError, coreServices, definePlugin, Host, PluginError, z, type Endpoint } from '@acgateway/core';
-import { createTestHost, freePort } from '@acgateway/core/testing';
+import { createTestHost, freePort } from '@acgateway/testing';
 import { pino } from 'pino';
 
 const silent = pino({ level: 'silent' });
@@ -303,7 +303,7 @@ describe('endpoints and ports', () => {
 
 describe('test kit', () => {
   it('until returns the first truthy value and names what timed out; tempDir removes its folder', async () => {
-    const { until, tempDir } = await import('@acgateway/core/testing');
+    const { until, tempDir } = await import('@acgateway/testing');
     const { existsSync, writeFileSync } = await import('node:fs');
     let n = 0;
     expect(await until('three polls', () => (++n >= 3 ? n : 0))).toBe(3);

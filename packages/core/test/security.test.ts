@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestHost, upgradeStatus, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, upgradeStatus, type TestHost } from '@acgateway/testing';
 import { API_VERSION, CLOSE_TOO_SLOW, definePlugin, Host } from '@acgateway/core';
 import { gatewayClient, sleep } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_VERSION, coreServices, createServiceRef, definePlugin, Host } from '@acgateway/core';
-import { createTestHost } from '@acgateway/core/testing';
+import { createTestHost } from '@acgateway/testing';
 
 // Plugins offer each other services by typed ref; the host orders them by those dependencies,
 // refuses what cannot work, and runs a lifecycle that always finishes.

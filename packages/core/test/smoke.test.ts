@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { definePlugin, z, API_VERSION } from '@acgateway/core';
-import { createTestHost } from '@acgateway/core/testing';
+import { createTestHost } from '@acgateway/testing';
 
 const hello = definePlugin({
   name: 'hello',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import { API_VERSION, clientBacklog, coreServices, definePlugin } from '@acgateway/core';
 import type { Socket } from 'socket.io';
-import { createTestHost, until } from '@acgateway/core/testing';
+import { createTestHost, until } from '@acgateway/testing';
 
 describe('socket.io endpoint kind', () => {
   it('serves socket.io on a path of a shared port, over websocket and polling, and counts clients', async () => {

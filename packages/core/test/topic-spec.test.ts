@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { API_VERSION, defineTopic, definePlugin, z } from '@acgateway/core';
-import { createTestHost } from '@acgateway/core/testing';
+import { createTestHost } from '@acgateway/testing';
 
 const lap = defineTopic('demo/lap', z.object({ carId: z.number().int(), lapTimeMs: z.number().int().positive() }), { description: 'a lap', rate: 'per lap' });
 const family = defineTopic('demo/+/status', z.object({ up: z.boolean() }), { retained: true, description: 'per server' });

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { API_VERSION, definePlugin } from '@acgateway/core';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, type TestHost } from '@acgateway/testing';
 import { chromiumPath, launchChromium, noChromiumMessage } from '../../../test-support/chromium.mjs';
 
 // The built-in page in a real (headless) Chromium, against a host whose "rf2" plugin is a stand-in

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { API_VERSION, definePlugin, STATUS_TOPIC, type TopicStatus } from '@acgateway/core';
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, type TestHost } from '@acgateway/testing';
 import { formatLap, gearLabel, isStale, Model, STALE_MIN_MS, STREAM_STREAK } from '../web/model.js';
 
 // The built-in web page as HTTP serves it, and `core/status`, which feeds its gateway panel. The page

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AcUdpClient, AcUdpError, encodeEvent, type AcspEvent } from '@acgateway/plugin-acudp';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
-import { sleep, until } from '@acgateway/core/testing';
+import { sleep, until } from '@acgateway/testing';
 import { commandsReceived, nextEvent, loopbackUdp } from './helpers.js';
 
 let client: AcUdpClient;

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeDatagram, encodeCommand, type AcspCommand, type AcspEvent, type EventName, type EventOf } from '@acgateway/plugin-acudp';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
-import { sleep, until } from '@acgateway/core/testing';
+import { sleep, until } from '@acgateway/testing';
 import { loopbackUdp } from './helpers.js';
 
 /** A bare UDP socket standing in for the plugin: it decodes what the fake sends with the protocol module. */

@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { createTestHost, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir, until, type TestHost } from '@acgateway/testing';
 import acudp, { Direction, encodeEvent, encodeFileHeader, encodeRecord } from '@acgateway/plugin-acudp';
 import { sourceStatus } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestHost, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir, until, type TestHost } from '@acgateway/testing';
 import { acudp, decodeDatagram, Direction, encodeFileHeader, encodeRecord, type DecodeErrorReason } from '@acgateway/plugin-acudp';
 import { fuzzDatagrams } from './fuzz.js';
 import { replayDone, sourceStatus } from './helpers.js';

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { createTestHost, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, until, type TestHost } from '@acgateway/testing';
 import { acudp, type AcUdpClient, type AcspEvent, type EventName, type EventOf } from '@acgateway/plugin-acudp';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 

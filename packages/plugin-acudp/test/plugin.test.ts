@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestHost, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir, until, type TestHost } from '@acgateway/testing';
 import acudpDefault, { acudp, type AcspEvent, type AcStateSnapshot } from '@acgateway/plugin-acudp';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { hostWithFake, loopbackUdp, sourceStatus } from './helpers.js';

@@ -2,7 +2,7 @@ import { existsSync, promises as fs, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestHost, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, sleep, tempDir, until, type TestHost } from '@acgateway/testing';
 import { acudp, decodeDatagram, decodeRecording, Direction, encodeEvent, encodeFileHeader, encodeRecord, loadReplay, Recorder, Replayer, type AcspEvent } from '@acgateway/plugin-acudp';
 import { type FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { SAMPLE_EVENTS } from './samples.js';

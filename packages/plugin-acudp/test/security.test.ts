@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestHost, sleep, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, sleep, until, type TestHost } from '@acgateway/testing';
 import { acudp, decodeCommand, encodeEvent, type AcspCommand, type AcspEvent } from '@acgateway/plugin-acudp';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { hostWithFake } from './helpers.js';

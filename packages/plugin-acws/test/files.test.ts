@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createTestHost, tempDir } from '@acgateway/core/testing';
+import { createTestHost, tempDir } from '@acgateway/testing';
 import { acws, parseAcIni } from '@acgateway/plugin-acws';
 import { createSandboxServerRoot, fakeAcServerCommand, makeRaceResult, raceResultName } from '@acgateway/plugin-acws/fake';
 import { isError, isEvent, startRig, type LineClient, type Rig } from './helpers.js';

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { connect, type Gateway, type GatewayError, type WebSocketConstructor } from '@acgateway/client';
-import { createTestHost, tempDir, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir, type TestHost } from '@acgateway/testing';
 import type { UserConfig } from '@acgateway/core';
 import acws, { type AcwsOptionsInput } from '@acgateway/plugin-acws';
 import { createSandboxServerRoot, type SandboxOptions, type SandboxServerRoot } from '@acgateway/plugin-acws/fake';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHost, tempDir, until } from '@acgateway/core/testing';
+import { createTestHost, tempDir, until } from '@acgateway/testing';
 import acws from '@acgateway/plugin-acws';
 import { LineClient, isMsg, startRig, type Rig } from './helpers.js';
 

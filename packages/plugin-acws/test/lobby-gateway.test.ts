@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sleep, until } from '@acgateway/core/testing';
+import { sleep, until } from '@acgateway/testing';
 import { isError, startRig, type Rig } from './helpers.js';
 // `acgateway exec` itself, run in-process against the test host's gateway.
 import { main as cli } from '../../cli/src/main.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fakeAcServerCommand, fakeAcServerPath } from '@acgateway/plugin-acws/fake';
 import { createSandboxServerRoot } from '@acgateway/plugin-acws/fake';
-import { tempDir } from '@acgateway/core/testing';
+import { tempDir } from '@acgateway/testing';
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

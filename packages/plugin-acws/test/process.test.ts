@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { createTestHost, tempDir } from '@acgateway/core/testing';
+import { createTestHost, tempDir } from '@acgateway/testing';
 import acws from '@acgateway/plugin-acws';
 import { fakeAcServerPath } from '@acgateway/plugin-acws/fake';
 import { isError, isMsg, startRig, type Rig } from './helpers.js';

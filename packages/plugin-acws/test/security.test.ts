@@ -5,7 +5,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { createTestHost, freePort, sleep, tempDir, until, upgradeStatus } from '@acgateway/core/testing';
+import { createTestHost, freePort, sleep, tempDir, until, upgradeStatus } from '@acgateway/testing';
 import acws from '@acgateway/plugin-acws';
 import { createSandboxServerRoot } from '@acgateway/plugin-acws/fake';
 import { LineClient, startRig, type Rig } from './helpers.js';

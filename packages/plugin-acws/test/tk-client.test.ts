@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, until } from '@acgateway/core/testing';
+import { sleep, until } from '@acgateway/testing';
 import { isEvent, startRig, type LineClient, type Rig } from './helpers.js';
 
 // The original's own client (ac_websocket_client's Tk app) reads every message by key, without

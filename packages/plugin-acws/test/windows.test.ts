@@ -10,7 +10,7 @@ import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { connect, GatewayError, type GatewayClient } from '@acgateway/client';
-import { freePort, until } from '@acgateway/core/testing';
+import { freePort, until } from '@acgateway/testing';
 import { createSandboxServerRoot, fakeAcServerPath } from '@acgateway/plugin-acws/fake';
 import { nodeExe, repoRoot, skipWithoutWine, windowsPath, windowsWorkspace, type startWindowsNode } from '../../../test-support/wine.mjs';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { until, type TestHost } from '@acgateway/core/testing';
+import { until, type TestHost } from '@acgateway/testing';
 import { encodeFrame, type DriversPayload, type ServerStatus, type StatePayload } from '@acgateway/plugin-emperor';
 import { type FakeRaceControlServer } from '@acgateway/plugin-emperor/fake';
 import { ALEX, PRIYA, SAM, badInput, latest, startFake, startHost, stopAll } from './helpers.js';

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, until, type TestHost } from '@acgateway/core/testing';
+import { sleep, until, type TestHost } from '@acgateway/testing';
 import type { DriversPayload, FakeRaceControlServer, ServerStatus, StatePayload } from '@acgateway/plugin-emperor';
 import { ReconnectingSocket } from '../src/client/connection.js';
 import { SAM, latest, startFake, startHost, stopAll } from './helpers.js';

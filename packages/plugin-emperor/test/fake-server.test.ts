@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { sleep, until, type TestHost } from '@acgateway/core/testing';
+import { sleep, until, type TestHost } from '@acgateway/testing';
 import { decodeFrame, type DriversPayload, type LapCompleted } from '@acgateway/plugin-emperor';
 import { type FakeRaceControlServer } from '@acgateway/plugin-emperor/fake';
 import { SAM, badInput, latest, startFake, startHost, stopAll } from './helpers.js';

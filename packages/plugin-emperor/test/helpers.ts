@@ -1,4 +1,4 @@
-import { createTestHost, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, type TestHost } from '@acgateway/testing';
 import emperor from '@acgateway/plugin-emperor';
 import { FakeRaceControlServer, type FakeRaceControlOptions } from '@acgateway/plugin-emperor/fake';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { until, type TestHost } from '@acgateway/core/testing';
+import { until, type TestHost } from '@acgateway/testing';
 import type { DriversPayload, FakeRaceControlServer, ServerStatus, StatePayload, TeamPayload } from '@acgateway/plugin-emperor';
 import { ALEX, PRIYA, SAM, badInput, count, latest, startFake, startHost, stopAll } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host } from '@acgateway/core';
-import { until, type TestHost } from '@acgateway/core/testing';
+import { until, type TestHost } from '@acgateway/testing';
 import emperor, { type DriversPayload, type ServerStatus, type TeamPayload } from '@acgateway/plugin-emperor';
 import { ALEX, PRIYA, SAM, latest, startFake, startHost, stopAll } from './helpers.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
 import { API_VERSION, definePlugin } from '@acgateway/core';
-import { createTestHost, freePort, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, freePort, sleep, tempDir, until, type TestHost } from '@acgateway/testing';
 import mqtt, { type MqttOptionsInput } from '@acgateway/plugin-mqtt';
 import { makeTestCerts, mosquittoPath, skipWithout, startMosquitto } from '../../../test-support/brokers.mjs';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { API_VERSION, coreServices, definePlugin, Host } from '@acgateway/core';
 import { pino } from 'pino';
-import { createTestHost, freePort, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, freePort, sleep, tempDir, until, type TestHost } from '@acgateway/testing';
 import nats, { escapeLevel, intersectPatterns, parseSubject, wantedImports, subjectFilter, subjectOf, unescapeLevel, type NatsOptionsInput } from '@acgateway/plugin-nats';
 import { createUser } from '@nats-io/nkeys';
 import { writeFile } from 'node:fs/promises';

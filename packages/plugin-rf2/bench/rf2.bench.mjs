@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Host } from '@acgateway/core';
-import { sleep, tempDir } from '@acgateway/core/testing';
+import { sleep, tempDir } from '@acgateway/testing';
 import rf2, { COPY_LAYOUTS, ConsistentCopy, FileMappingOpener, Rf2Source, TELEMETRY, createOpener, decodeTelemetry, findPlayer, decodeTelemetryVehicle, newDecodeStats } from '@acgateway/plugin-rf2';
 import { Rf2FileWriter, Rf2MappingWriter, Rf2Simulator } from '@acgateway/plugin-rf2/fake';
 

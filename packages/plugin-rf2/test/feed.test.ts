@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestHost, sleep, tempDir, until, upgradeStatus, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, sleep, tempDir, until, upgradeStatus, type TestHost } from '@acgateway/testing';
 import rf2, { rf2Options, type Rf2Options } from '@acgateway/plugin-rf2';
 import { Rf2FileWriter } from '@acgateway/plugin-rf2/fake';
 import { field, openWith } from './helpers.js';

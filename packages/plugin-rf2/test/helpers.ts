@@ -1,4 +1,4 @@
-import type { LogRecord } from '@acgateway/core/testing';
+import type { LogRecord } from '@acgateway/testing';
 import type { Rf2FileWriter, ScoringInput, TelemetryInput, TelemetryVehicleInput, VehicleScoringInput } from '@acgateway/plugin-rf2';
 
 export function warnings(logs: LogRecord[], includes: string): LogRecord[] {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestHost, sleep, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, sleep, tempDir, until, type TestHost } from '@acgateway/testing';
 import rf2, { type FeedMessage, type Rf2Options, type StatusMessage, type TelemetryVehicle, type VehiclesMessage, type ScoringMessage } from '@acgateway/plugin-rf2';
 import { Rf2FileWriter } from '@acgateway/plugin-rf2/fake';
 import { field, openWith, warnings } from './helpers.js';

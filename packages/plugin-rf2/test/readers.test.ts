@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COPY_LAYOUTS, ConsistentCopy, FileMappingOpener, TELEMETRY, WindowsMappingOpener, decodeTelemetry, newDecodeStats, type MappedRegion } from '@acgateway/plugin-rf2';
 import { Rf2FileWriter } from '@acgateway/plugin-rf2/fake';
-import { sleep, tempDir } from '@acgateway/core/testing';
+import { sleep, tempDir } from '@acgateway/testing';
 import { field } from './helpers.js';
 
 const telemetryLayout = COPY_LAYOUTS.Telemetry;

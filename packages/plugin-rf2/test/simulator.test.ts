@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestHost, tempDir, until, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir, until, type TestHost } from '@acgateway/testing';
 import rf2, { COPY_LAYOUTS, ConsistentCopy, FileMappingOpener, TELEMETRY, decodeScoring, decodeTelemetry, findPlayer, newDecodeStats, type FeedMessage, type StatusMessage } from '@acgateway/plugin-rf2';
 import { Rf2Simulator } from '@acgateway/plugin-rf2/fake';
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Bus, createLogger, type Message } from '@acgateway/core';
 import { FileMappingOpener, Rf2Source, type MappedRegion, type MappingOpener, type OpenResult, type ReadBuffer, type StatusMessage } from '@acgateway/plugin-rf2';
 import { Rf2FileWriter } from '@acgateway/plugin-rf2/fake';
-import { sleep, tempDir, until } from '@acgateway/core/testing';
+import { sleep, tempDir, until } from '@acgateway/testing';
 import { field, openWith } from './helpers.js';
 
 /**

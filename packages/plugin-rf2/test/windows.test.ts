@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { connect, type Message } from '@acgateway/client';
-import { freePort, until } from '@acgateway/core/testing';
+import { freePort, until } from '@acgateway/testing';
 import { repoRoot, skipWithoutWine, windowsPath, windowsWorkspace, type startWindowsNode } from '../../../test-support/wine.mjs';
 
 const skip = skipWithoutWine();

@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sleep, until } from '@acgateway/core/testing';
+import { sleep, until } from '@acgateway/testing';
 import { badInput, connectClient as client, makeJpeg, startCamera, startRobocar, tempFolder as folder } from './helpers.js';
 
 const robocarOn = (camera: { path: string; fps?: number; rescanMs?: number }) => startCamera({ source: 'folder', ...camera });

@@ -1,7 +1,7 @@
 import jpeg from 'jpeg-js';
 import { io, type Socket } from 'socket.io-client';
 import { onTestFinished } from 'vitest';
-import { createTestHost, tempDir, type TestHost } from '@acgateway/core/testing';
+import { createTestHost, tempDir, type TestHost } from '@acgateway/testing';
 import robocar, { type RobocarOptionsInput } from '@acgateway/plugin-robocar';
 
 export interface Received {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { readJpegInfo } from '@acgateway/plugin-robocar';
 import { MjpegCameraSimulator } from '@acgateway/plugin-robocar/fake';
-import { until } from '@acgateway/core/testing';
+import { until } from '@acgateway/testing';
 import { badInput, connectClient as client, FAST_RETRY, makeJpeg, startCamera } from './helpers.js';
 
 const robocarOn = (url: string, extra: { stallTimeoutMs?: number; maxFrameBytes?: number; maxBadFrames?: number } = {}) =>

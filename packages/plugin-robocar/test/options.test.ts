@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestHost } from '@acgateway/core/testing';
+import { createTestHost } from '@acgateway/testing';
 import robocar, { robocarOptions } from '@acgateway/plugin-robocar';
 
 describe('options', () => {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { until } from '@acgateway/core/testing';
+import { until } from '@acgateway/testing';
 import { startRobocar } from './helpers.js';
 
 // A socket.io client that asks (ping) and never reads: every pong is a reliable packet socket.io

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { readJpegInfo, TOPICS, type FrameMessage } from '@acgateway/plugin-robocar';
-import { sleep } from '@acgateway/core/testing';
+import { sleep } from '@acgateway/testing';
 import { connectClient as client, makeJpeg, startRobocar as start, tempFolder } from './helpers.js';
 
 const isPeriodic = (d: any) => d && typeof d.timestamp === 'number';

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ffmpegV4l2Args } from '@acgateway/plugin-robocar';
-import { until } from '@acgateway/core/testing';
+import { until } from '@acgateway/testing';
 import { connectClient as client, FAST_RETRY, makeJpeg, startCamera, tempFolder, type CameraSettings, type Robocar } from './helpers.js';
 
 /**

@@ -13,7 +13,7 @@ import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Host, definePlugin, API_VERSION, createLogger } from '@acgateway/core';
-import { tempDir } from '@acgateway/core/testing';
+import { tempDir } from '@acgateway/testing';
 import { RecordingReader, RecordingWriter, recorder } from '@acgateway/recorder';
 
 const QUICK = process.env.BENCH_QUICK === '1';

@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHost, tempDir, until } from '@acgateway/core/testing';
+import { createTestHost, tempDir, until } from '@acgateway/testing';
 import acudp, { acudpTopics } from '@acgateway/plugin-acudp';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { csvCell, exportRecording, flatten, RecordingReader, RecordingWriter, recorder, type RecordedMessage } from '@acgateway/recorder';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '@acgateway/core/testing';
+import { tempDir } from '@acgateway/testing';
 import { ChunkKind, parseOffset, partName, RecordingReader, RecordingWriter, type RecordedMessage } from '@acgateway/recorder';
 
 let tmp: { dir: string; remove(): Promise<void> };

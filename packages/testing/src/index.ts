@@ -5,12 +5,7 @@ import path from 'node:path';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { pino } from 'pino';
-import { Host } from '../host.js';
-import type { Message } from '../bus.js';
-import type { Caller } from '../commands/registry.js';
-import type { PluginEntry, UserConfig } from '../config/schema.js';
-import { compilePattern } from '../topics.js';
-import type { Clock } from '../tokens.js';
+import { compilePattern, Host, type Caller, type Clock, type Message, type PluginEntry, type UserConfig } from '@acgateway/core';
 
 export interface TestHostOptions {
   plugins?: PluginEntry[];
@@ -18,9 +13,9 @@ export interface TestHostOptions {
   config?: Omit<UserConfig, 'plugins'>;
   /** Folder package names resolve from. */
   configDir?: string;
-  /** Print logs to stderr as well (debugging a test). */
   /** By default the test host checks every payload against its topic's declaration (`validateTopics`) and `stop()` throws listing the ones that did not match; true only records them in `host.topicViolations`. */
   allowTopicViolations?: boolean;
+  /** Print logs to stderr as well (debugging a test). */
   printLogs?: boolean;
   /** The host's clock (message timestamps, `api.clock`). */
   clock?: Clock;
