@@ -148,7 +148,7 @@ describe.skipIf(!built)('acgateway CLI (built bin)', () => {
     const pluginDir = path.join(dir, 'node_modules', 'sloppy-plugin');
     await import('node:fs/promises').then((fs) => fs.mkdir(pluginDir, { recursive: true }));
     await writeFile(path.join(pluginDir, 'package.json'), JSON.stringify({ name: 'sloppy-plugin', version: '0.0.1', type: 'module', main: 'index.js' }));
-    await writeFile(path.join(pluginDir, 'index.js'), `export default { name: 'sloppy', apiVersion: 3, apply(api) { api.addSource({ name: 's', start() { setTimeout(() => Promise.reject(new Error('forgot to catch')), 50); }, stop() {} }); } };`);
+    await writeFile(path.join(pluginDir, 'index.js'), `export default { name: 'sloppy', apiVersion: 4, apply(api) { api.addSource({ name: 's', start() { setTimeout(() => Promise.reject(new Error('forgot to catch')), 50); }, stop() {} }); } };`);
     await writeFile(path.join(dir, 'acgateway.config.json'), JSON.stringify({ server: { port }, plugins: ['sloppy-plugin'] }));
     const host = run(['start']);
     await host.waitOut(/forgot to catch/);
@@ -175,7 +175,7 @@ describe.skipIf(!built)('acgateway CLI (built bin)', () => {
     await import('node:fs/promises').then((fs) => fs.mkdir(pluginDir, { recursive: true }));
     await writeFile(path.join(pluginDir, 'package.json'), JSON.stringify({ name: 'hang-plugin', version: '0.0.1', type: 'module', main: 'index.js' }));
     // no import of core: a plugin is recognised by its shape too
-    await writeFile(path.join(pluginDir, 'index.js'), `export default { name: 'hang', apiVersion: 3, apply(api) { api.addSource({ name: 's', start() {}, stop() { return new Promise(() => { setInterval(() => {}, 1000); }); } }); } };`);
+    await writeFile(path.join(pluginDir, 'index.js'), `export default { name: 'hang', apiVersion: 4, apply(api) { api.addSource({ name: 's', start() {}, stop() { return new Promise(() => { setInterval(() => {}, 1000); }); } }); } };`);
     await writeFile(path.join(dir, 'acgateway.config.json'), JSON.stringify({ server: { port }, log: { level: 'info' }, shutdownTimeoutMs: 60000, plugins: ['hang-plugin'] }));
     const host = run(['start']);
     await host.waitOut(/acgateway is running/);
@@ -191,7 +191,7 @@ describe.skipIf(!built)('acgateway CLI (built bin)', () => {
     const pluginDir = path.join(dir, 'node_modules', 'hang-plugin');
     await import('node:fs/promises').then((fs) => fs.mkdir(pluginDir, { recursive: true }));
     await writeFile(path.join(pluginDir, 'package.json'), JSON.stringify({ name: 'hang-plugin', version: '0.0.1', type: 'module', main: 'index.js' }));
-    await writeFile(path.join(pluginDir, 'index.js'), `export default { name: 'hang', apiVersion: 3, apply(api) { api.addSource({ name: 's', start() {}, stop() { return new Promise(() => { setInterval(() => {}, 1000); }); } }); } };`);
+    await writeFile(path.join(pluginDir, 'index.js'), `export default { name: 'hang', apiVersion: 4, apply(api) { api.addSource({ name: 's', start() {}, stop() { return new Promise(() => { setInterval(() => {}, 1000); }); } }); } };`);
     await writeFile(path.join(dir, 'acgateway.config.json'), JSON.stringify({ server: { port }, shutdownTimeoutMs: 300, plugins: ['hang-plugin'] }));
     const host = run(['start']);
     await host.waitOut(/acgateway is running/);

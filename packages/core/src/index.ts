@@ -20,8 +20,7 @@ export { STATUS_TOPIC, StatusPublisher, coreStatusTopic, type TopicStatus } from
 export { WEB_ROOT, WEB_ASSETS_PATH, createWebUi, type WebUi } from './web.js';
 export { HttpServers, SharedHttpServer, isLoopback, type Route } from './http/servers.js';
 export { decideRole, originRefusal, retiredRequireToken, tokenOf, type AuthDecision, type AuthOptions, type Role } from './auth.js';
-export { WsEndpoint, createWsEndpoint, wsPeer, CLOSE_TOO_SLOW, type EndpointDeps, type WsClientInfo, type WsEndpointOptions } from './endpoints/ws.js';
-export { SocketIoEndpoint, clientBacklog, createSocketIoEndpoint, encodeSocketIoEvent, socketIoPeer, type SocketIoClientData, type ClientBacklog, type SocketIoEndpointOptions } from './endpoints/socketio.js';
+export { WsEndpoint, createWsEndpoint, wsPeer, CLOSE_TOO_SLOW, Refusals, refuseUpgrade, type EndpointDeps, type EndpointKind, type WsClientInfo, type WsEndpointOptions } from './endpoints/ws.js';
 export { HttpEndpoint, createHttpEndpoint, sendJson, type HttpEndpointOptions, type HttpRoute } from './endpoints/http.js';
 export { createGatewayEndpoint, type GatewayOptions } from './endpoints/gateway.js';
 export { encodeMessage } from './endpoints/encode.js';

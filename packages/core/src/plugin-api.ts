@@ -6,7 +6,6 @@ import type { ComponentSet } from './components.js';
 import type { ResolvedConfig } from './config/schema.js';
 import type { Dispatcher } from './dispatch.js';
 import { createHttpEndpoint } from './endpoints/http.js';
-import { createSocketIoEndpoint } from './endpoints/socketio.js';
 import { createWsEndpoint, type EndpointDeps } from './endpoints/ws.js';
 import { ConfigError, PluginError } from './errors.js';
 import { pluginHooks, type Hooks } from './hooks.js';
@@ -79,8 +78,8 @@ export function createPluginContext(host: HostServices, definition: PluginDefini
     addCommand: (command) => registering('addCommand', () => void host.commands.register(name, command)),
     endpoints: {
       ws: (o) => createWsEndpoint(endpointDeps, o),
-      socketIo: (o) => createSocketIoEndpoint(endpointDeps, o),
       http: (o) => createHttpEndpoint(endpointDeps, o),
+      of: (kind) => kind(endpointDeps),
     },
     countBadInput: (kind) => metrics.countBadInput(kind),
     requireStopTime: (ms, why) => void host.stopTimes.push({ plugin: name, ms, why }),

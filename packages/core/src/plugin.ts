@@ -5,8 +5,7 @@ import type { CommandSpec } from './commands/registry.js';
 import type { Endpoint, Source } from './components.js';
 import type { PluginHooks } from './hooks.js';
 import type { PluginMetrics } from './metrics.js';
-import type { WsEndpoint, WsEndpointOptions } from './endpoints/ws.js';
-import type { SocketIoEndpoint, SocketIoEndpointOptions } from './endpoints/socketio.js';
+import type { EndpointKind, WsEndpoint, WsEndpointOptions } from './endpoints/ws.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './endpoints/http.js';
 import type { ResolvedServices, ServiceRef, ServiceRefs } from './services.js';
 import type { TopicSpec } from './topic-spec.js';
@@ -106,11 +105,15 @@ export interface PluginApi<D extends ServiceRefs = ServiceRefs> {
   addEndpoint(endpoint: Endpoint): void;
   /** Registers a verb of this plugin; a verb another plugin has is refused naming both. */
   addCommand(command: CommandSpec): void;
-  /** Endpoint kinds with this plugin's services bound: build, then `addEndpoint`. */
+  /**
+   * Endpoint kinds with this plugin's services bound: build, then `addEndpoint`. The core's ws and
+   * HTTP kinds, and `of(kind)` for a kind from another package (`of(socketIo({...}))` with
+   * `@acgateway/socketio`).
+   */
   readonly endpoints: {
     ws(options: WsEndpointOptions): WsEndpoint;
-    socketIo(options: SocketIoEndpointOptions): SocketIoEndpoint;
     http(options: HttpEndpointOptions): HttpEndpoint;
+    of<E extends Endpoint>(kind: EndpointKind<E>): E;
   };
   /** Counts a piece of bad input (metric `acgateway_bad_input_total{plugin,kind}`). */
   countBadInput(kind: string): void;

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
  * Bumped only when a change would break plugins written for the previous one
  * (docs/plugins.md, "API version policy").
  */
-export const API_VERSION = 3;
+export const API_VERSION = 4;
 
 const require = createRequire(import.meta.url);
 /** The @acgateway/core package version (read from its package.json, valid from src/ and dist/ alike). */

@@ -97,7 +97,7 @@ describe.skipIf(!built || process.platform === 'win32')('no orphaned acServer (t
         const port = await freePort();
         const config = `import acws from ${JSON.stringify(pathToFileURL(acwsDist).href)};
 import { definePlugin } from ${JSON.stringify(pathToFileURL(coreDist).href)};
-const crash = definePlugin({ name: 'crash', apiVersion: 3, apply(api) { api.addCommand({ verb: 'crash now', access: 'read', help: 'throws outside any handler', handler: () => { setTimeout(() => { throw new Error('boom'); }, 20); return 'ok'; } }); } });
+const crash = definePlugin({ name: 'crash', apiVersion: 4, apply(api) { api.addCommand({ verb: 'crash now', access: 'read', help: 'throws outside any handler', handler: () => { setTimeout(() => { throw new Error('boom'); }, 20); return 'ok'; } }); } });
 export default { server: { port: ${port} }, log: { level: 'info' }, plugins: [acws(${JSON.stringify(options)}), crash()] };\n`;
         const file = path.join(tmp.dir, `gw-${port}.config.mjs`);
         await writeFile(file, config);

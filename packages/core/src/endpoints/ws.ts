@@ -11,6 +11,7 @@ import { DEFAULT_BOUNDS, PeerLink, type Bounds, type Peer } from '../fanout.js';
 import { decideRole, type AuthOptions, type Role } from '../auth.js';
 
 /** What an endpoint kind needs from the host; a plugin's `api` has all of it. */
+/** What the host gives an endpoint kind: the owning plugin's name and logger, the shared HTTP servers, the client gauges. */
 export interface EndpointDeps {
   name: string;
   http: HttpServers;
@@ -19,6 +20,9 @@ export interface EndpointDeps {
   /** The host's `server.allowedOrigins`: the default of an endpoint that sets none of its own. */
   allowedOrigins?: readonly string[];
 }
+
+/** An endpoint kind from outside the core (e.g. `@acgateway/socketio`'s `socketIo(options)`): built by `api.endpoints.of(kind)`. */
+export type EndpointKind<E> = (deps: EndpointDeps) => E;
 
 export interface WsClientInfo {
   id: string;

@@ -1,6 +1,7 @@
 import type { ComponentStatus, Endpoint, Message, PeerLink, Subscription } from '@acgateway/core';
 import type { RobocarApi } from '../plugin.js';
-import { broadcast, clientBacklog, encodeSocketIoEvent } from '@acgateway/core';
+import { broadcast } from '@acgateway/core';
+import { clientBacklog, encodeSocketIoEvent, socketIo } from '@acgateway/socketio';
 import type { Socket } from 'socket.io';
 import type { CameraFeed } from '../camera/feed.js';
 import { TOPICS, type FrameMessage } from '../topics.js';
@@ -68,7 +69,7 @@ export function createRobocarStream(api: RobocarApi, options: RobocarStreamOptio
     });
   };
 
-  const sio = api.endpoints.socketIo({
+  const sio = api.endpoints.of(socketIo({
     name: 'stream',
     host: options.host,
     port: options.port,
@@ -78,7 +79,7 @@ export function createRobocarStream(api: RobocarApi, options: RobocarStreamOptio
     backpressure: { highWaterBytes: 0 },
     transports: ['polling', 'websocket'],
     onConnection,
-  });
+  }));
   const io = sio.io;
 
   // A tick that finds no new frame while frames are flowing (one came within the last 1.5 periods)

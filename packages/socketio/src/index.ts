@@ -1,13 +1,24 @@
 import { createRequire } from 'node:module';
 import type { Server as EngineServer } from 'engine.io';
 import type { Server as IoServer, ServerOptions, Socket } from 'socket.io';
-import type { Endpoint, ComponentStatus } from '../components.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SharedHttpServer } from '../http/servers.js';
-import { decideRole, type AuthOptions, type Role } from '../auth.js';
-import { Refusals, refuseUpgrade, type EndpointDeps } from './ws.js';
-import { DEFAULT_BOUNDS, PeerLink, type Bounds, type Peer } from '../fanout.js';
+import {
+  decideRole,
+  DEFAULT_BOUNDS,
+  PeerLink,
+  Refusals,
+  refuseUpgrade,
+  type AuthOptions,
+  type Bounds,
+  type ComponentStatus,
+  type Endpoint,
+  type EndpointDeps,
+  type EndpointKind,
+  type Peer,
+  type Role,
+  type SharedHttpServer,
+} from '@acgateway/core';
 
 export interface SocketIoEndpointOptions {
   name: string;
@@ -40,7 +51,7 @@ export interface SocketIoEndpointOptions {
  * (most configs) neither spends their load time at start nor holds them in memory.
  */
 let loaded: { IoServer: typeof IoServer; EngineServer: typeof EngineServer } | undefined;
-function socketIo() {
+function loadSocketIo() {
   if (!loaded) {
     const require = createRequire(import.meta.url);
     loaded = { IoServer: (require('socket.io') as typeof import('socket.io')).Server, EngineServer: (require('engine.io') as typeof import('engine.io')).Server };
@@ -49,7 +60,8 @@ function socketIo() {
 }
 
 /**
- * The socket.io endpoint kind. The engine is bound to a shared HTTP server's path (not attached to
+ * The socket.io endpoint kind: `api.addEndpoint(api.endpoints.of(socketIo({ name, port, ... })))`.
+ * The engine is bound to a shared HTTP server's path (not attached to
  * the server), so socket.io can share a port with other endpoints and stop without closing it.
  */
 export class SocketIoEndpoint implements Endpoint {
@@ -73,7 +85,7 @@ export class SocketIoEndpoint implements Endpoint {
     this.refusals = new Refusals(deps, `${deps.name}/${options.name}`);
     // Cross-origin polling needs CORS headers for the pages that are allowed; the own page is same-origin.
     const cors = this.allowedOrigins.length ? { origin: this.allowedOrigins.includes('*') ? true : [...this.allowedOrigins] } : undefined;
-    const { IoServer, EngineServer } = socketIo();
+    const { IoServer, EngineServer } = loadSocketIo();
     this.io = new IoServer({ path: this.path.replace(/\/$/, ''), serveClient: false, cors, transports });
     this.engine = new EngineServer({
       cors: cors as never,
@@ -248,6 +260,7 @@ function normalizePath(p: string): string {
   return s;
 }
 
-export function createSocketIoEndpoint(deps: EndpointDeps, options: SocketIoEndpointOptions): SocketIoEndpoint {
-  return new SocketIoEndpoint(deps, options);
+/** The socket.io endpoint kind with these options, for `api.endpoints.of(...)`: the endpoint is bound to the calling plugin. */
+export function socketIo(options: SocketIoEndpointOptions): EndpointKind<SocketIoEndpoint> {
+  return (deps) => new SocketIoEndpoint(deps, options);
 }

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { API_VERSION, clientBacklog, coreServices, definePlugin } from '@acgateway/core';
+import { API_VERSION, coreServices, definePlugin } from '@acgateway/core';
+import { clientBacklog, socketIo } from '@acgateway/socketio';
 import type { Socket } from 'socket.io';
 import { createTestHost, until } from '@acgateway/testing';
 
@@ -15,15 +16,17 @@ describe('socket.io endpoint kind', () => {
       apply(api) {
         const gw = api.deps.http.acquire({ host: '127.0.0.1', port: 0 });
         api.addEndpoint(
-          api.endpoints.socketIo({
-            name: 'stream',
-            port: 0,
-            server: gw,
-            onConnection(socket) {
-              socket.emit('hello', { n: 1 });
-              socket.on('ping', () => socket.emit('pong', { at: 1 }));
-            },
-          }),
+          api.endpoints.of(
+            socketIo({
+              name: 'stream',
+              port: 0,
+              server: gw,
+              onConnection(socket) {
+                socket.emit('hello', { n: 1 });
+                socket.on('ping', () => socket.emit('pong', { at: 1 }));
+              },
+            }),
+          ),
         );
         api.addEndpoint(api.endpoints.http({ name: 'page', port: 0, server: gw, routes: [{ path: '/', handler: (_q, r) => void r.end('page') }] }));
       },
@@ -54,7 +57,7 @@ describe('socket.io endpoint kind', () => {
       name: 'slow',
       apiVersion: API_VERSION,
       apply(api) {
-        api.addEndpoint(api.endpoints.socketIo({ name: 'stream', port: 0, onConnection: (socket) => void (server = socket) }));
+        api.addEndpoint(api.endpoints.of(socketIo({ name: 'stream', port: 0, onConnection: (socket) => void (server = socket) })));
       },
     });
     const t = await createTestHost({ plugins: [p()] });
@@ -78,18 +81,19 @@ describe('socket.io endpoint kind', () => {
     }
   });
 
-  it('is loaded only when a socket.io endpoint is made: a gateway without one never loads socket.io or engine.io', () => {
-    // A separate process (this one has socket.io loaded by the tests above), on the built package.
+  it('loads socket.io only when a socket.io endpoint is made: a plugin that imports the kind and makes none never loads socket.io or engine.io', () => {
+    // A separate process (this one has socket.io loaded by the tests above), on the built packages.
     const script = `
       import { createRequire } from 'node:module';
       const { Host, API_VERSION, definePlugin } = await import('@acgateway/core');
+      const { socketIo } = await import('@acgateway/socketio');
       const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((f) => /node_modules[\\/](socket\\.io|engine\\.io)[\\/]/.test(f)).length;
       let api;
       const p = definePlugin({ name: 'p', apiVersion: API_VERSION, apply: (a) => void (api = a) });
       const host = new Host({ config: { server: { port: 0 }, log: { level: 'silent' }, plugins: [p()] } });
       await host.start();
       const before = loaded();
-      api.endpoints.socketIo({ name: 'late', port: 0 });
+      api.endpoints.of(socketIo({ name: 'late', port: 0 }));
       console.log(JSON.stringify({ before, after: loaded() }));
       await host.stop();
       process.exit(0);`;
