@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { API_VERSION, CommandError, ConfigError, coreServices, definePlugin, Host, PluginError, z, type Endpoint } from '@acgateway/core';
+import { API_VERSION, CommandError, ConfigError, coreServices, definePlugin, Host, PluginError, Refusals, z, type Endpoint, type EndpointDeps, type EndpointKind } from '@acgateway/core';
 import { createTestHost, freePort } from '@acgateway/testing';
 import { pino } from 'pino';
 
@@ -240,6 +240,56 @@ describe('endpoints and ports', () => {
     const h = new Host({ config: { plugins: [p()], server: { port: 0 } }, logger: silent });
     await expect(h.start()).rejects.toThrow(/path \/feed on 127\.0\.0\.1:0 is wanted by twin\/two but already served by twin\/one/);
     expect(h.state).toBe('failed');
+  });
+
+  it('builds an endpoint kind from another package with the calling plugin\'s deps (api.endpoints.of)', async () => {
+    // A kind as a package outside the core writes one: a plain-text HTTP endpoint that refuses foreign origins.
+    let seen: EndpointDeps | undefined;
+    const textKind = (o: { name: string; port: number }): EndpointKind<Endpoint> => (deps) => {
+      seen = deps;
+      const server = deps.http.acquire({ host: '127.0.0.1', port: o.port });
+      const refusals = new Refusals(deps, `${deps.name}/${o.name}`);
+      let unserve: (() => Promise<void>) | undefined;
+      return {
+        name: o.name,
+        kind: 'text',
+        async start() {
+          unserve = await server.serve({
+            path: '/text',
+            owner: `${deps.name}/${o.name}`,
+            request: (req, res) => {
+              const origin = req.headers.origin;
+              if (origin && !deps.allowedOrigins?.includes(origin)) {
+                refusals.report(req, 403, `origin ${origin} is not allowed`);
+                return void res.writeHead(403).end();
+              }
+              res.end(`from ${deps.name}`);
+            },
+          });
+        },
+        stop: () => unserve?.(),
+        urls: () => [server.url('http', '/text')],
+      };
+    };
+    const p = definePlugin({
+      name: 'kinds',
+      apiVersion: API_VERSION,
+      apply(api) {
+        api.addEndpoint(api.endpoints.of(textKind({ name: 'plain', port: 0 })));
+      },
+    });
+    const t = await createTestHost({ plugins: [p()], config: { server: { allowedOrigins: ['http://dash.test'] } } });
+    try {
+      expect(seen?.name).toBe('kinds');
+      expect(seen?.allowedOrigins).toEqual(['http://dash.test']);
+      const url = t.urls.endpoints['kinds/plain']![0]!;
+      expect(await (await fetch(url, { headers: { origin: 'http://dash.test' } })).text()).toBe('from kinds');
+      expect((await fetch(url, { headers: { origin: 'http://evil.test' } })).status).toBe(403);
+      expect(await t.metric('acgateway_bad_input_total', { plugin: 'kinds', kind: 'foreign_origin' })).toBe(1);
+      expect(t.host.describe().find((d) => d.name === 'kinds')!.endpoints).toEqual([expect.objectContaining({ name: 'plain', kind: 'text', urls: [url] })]);
+    } finally {
+      await t.stop();
+    }
   });
 
   it('shares one port between the gateway and a plugin endpoint on another path', async () => {
