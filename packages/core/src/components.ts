@@ -16,7 +16,7 @@ export interface Source {
   status?(): ComponentStatus;
 }
 
-/** Something that serves clients over a transport. Core ships kinds to build these (ws, socket.io, HTTP). */
+/** Something that serves clients over a transport. Core ships the ws and HTTP kinds; others (`@acgateway/socketio`) come through `api.endpoints.of`. */
 export interface Endpoint {
   /** Unique within the plugin. */
   name: string;
