@@ -10,7 +10,6 @@ import { RateLimitedLog } from '../logger.js';
 import { DEFAULT_BOUNDS, PeerLink, type Bounds, type Peer } from '../fanout.js';
 import { decideRole, type AuthOptions, type Role } from '../auth.js';
 
-/** What an endpoint kind needs from the host; a plugin's `api` has all of it. */
 /** What the host gives an endpoint kind: the owning plugin's name and logger, the shared HTTP servers, the client gauges. */
 export interface EndpointDeps {
   name: string;
@@ -22,7 +21,7 @@ export interface EndpointDeps {
 }
 
 /** An endpoint kind from outside the core (e.g. `@acgateway/socketio`'s `socketIo(options)`): built by `api.endpoints.of(kind)`. */
-export type EndpointKind<E> = (deps: EndpointDeps) => E;
+export type EndpointKind<E extends Endpoint = Endpoint> = (deps: EndpointDeps) => E;
 
 export interface WsClientInfo {
   id: string;

@@ -21,8 +21,11 @@ export function isStandaloneMarker(marker: number): boolean {
   return marker === 0x01 || (marker >= 0xd0 && marker <= 0xd9);
 }
 
-/** Start-of-frame markers (C0-CF except DHT C4, JPG C8, DAC CC). */
-/** The marker segments of a JPEG from after SOI up to the scan (standalone markers skipped): marker, start, end. */
+/**
+ * The marker segments of a JPEG from after SOI up to the scan (standalone markers skipped): marker,
+ * start, end. For headers this process wrote (jpeg-js's); a frame from outside goes through
+ * readJpegInfo, which checks every length and names what is wrong.
+ */
 export function* headerSegments(header: Buffer): Generator<{ marker: number; at: number; end: number }> {
   let i = 2;
   while (i + 4 <= header.length) {
@@ -38,6 +41,7 @@ export function* headerSegments(header: Buffer): Generator<{ marker: number; at:
   }
 }
 
+/** Start-of-frame markers (C0-CF except DHT C4, JPG C8, DAC CC). */
 export function isSofMarker(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }
