@@ -11,6 +11,8 @@ export default defineConfig({
       { find: /^@acgateway\/testing$/, replacement: pkg('testing/src/index.ts') },
       { find: /^@acgateway\/core$/, replacement: pkg('core/src/index.ts') },
       { find: /^@acgateway\/socketio$/, replacement: pkg('socketio/src/index.ts') },
+      { find: /^@acgateway\/atomic-file$/, replacement: pkg('atomic-file/src/index.ts') },
+      { find: /^@acgateway\/cli$/, replacement: pkg('cli/src/main.ts') },
       { find: /^@acgateway\/client$/, replacement: pkg('client/src/index.ts') },
       { find: /^@acgateway\/recorder$/, replacement: pkg('recorder/src/index.ts') },
       { find: /^@acgateway\/plugin-(acudp|rf2|acws|emperor|robocar)\/fake$/, replacement: pkg('plugin-$1/src/fake/index.ts') },

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { isPluginInstance, loadConfigFile, type PluginEntry } from '@acgateway/core';
+import { isPluginInstance, type PluginEntry } from '@acgateway/core';
+import { loadConfigFile } from '@acgateway/cli';
 import { freePort, freeUdpPort } from '@acgateway/testing';
 
 export const examples = path.resolve(fileURLToPath(import.meta.url), '../..');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfigFile, type PluginEntry } from '@acgateway/core';
+import type { PluginEntry } from '@acgateway/core';
+import { loadConfigFile } from '@acgateway/cli';
 import { createTestHost, until, type TestHost } from '@acgateway/testing';
 import { FakeAcServer } from '@acgateway/plugin-acudp/fake';
 import { natsServerPath, skipWithout, startNatsServer } from '../../test-support/brokers.mjs';

@@ -14,9 +14,10 @@ const here = path.resolve(fileURLToPath(import.meta.url), '../..');
 const coreDir = path.resolve(here, '../../packages/core');
 const cliDir = path.resolve(here, '../../packages/cli');
 const clientDir = path.resolve(here, '../../packages/client');
-// The CLI depends on the recorder (record, replay, export).
+// The CLI depends on the recorder (record, replay, export) and on the atomic file writer (init).
 const recorderDir = path.resolve(here, '../../packages/recorder');
-const built = existsSync(path.join(here, 'dist/index.js')) && existsSync(path.join(coreDir, 'dist/index.js')) && existsSync(path.join(cliDir, 'dist/main.js')) && existsSync(path.join(clientDir, 'dist/index.js')) && existsSync(path.join(recorderDir, 'dist/index.js'));
+const atomicFileDir = path.resolve(here, '../../packages/atomic-file');
+const built = existsSync(path.join(here, 'dist/index.js')) && existsSync(path.join(coreDir, 'dist/index.js')) && existsSync(path.join(cliDir, 'dist/main.js')) && existsSync(path.join(clientDir, 'dist/index.js')) && existsSync(path.join(recorderDir, 'dist/index.js')) && existsSync(path.join(atomicFileDir, 'dist/index.js'));
 let dir: string;
 let child: ChildProcess | undefined;
 
@@ -40,9 +41,10 @@ describe.skipIf(!built)('publishing a third-party plugin', () => {
     await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: cliDir });
     await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: clientDir });
     await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: recorderDir });
+    await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: atomicFileDir });
     await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: here });
     const tarballs = (await readdir(dir)).filter((f) => f.endsWith('.tgz')).sort();
-    expect(tarballs).toEqual([expect.stringMatching(/^acgateway-cli-.*\.tgz$/), expect.stringMatching(/^acgateway-client-.*\.tgz$/), expect.stringMatching(/^acgateway-core-.*\.tgz$/), expect.stringMatching(/^acgateway-plugin-hello-.*\.tgz$/), expect.stringMatching(/^acgateway-recorder-.*\.tgz$/)]);
+    expect(tarballs).toEqual([expect.stringMatching(/^acgateway-atomic-file-.*\.tgz$/), expect.stringMatching(/^acgateway-cli-.*\.tgz$/), expect.stringMatching(/^acgateway-client-.*\.tgz$/), expect.stringMatching(/^acgateway-core-.*\.tgz$/), expect.stringMatching(/^acgateway-plugin-hello-.*\.tgz$/), expect.stringMatching(/^acgateway-recorder-.*\.tgz$/)]);
 
     const app = path.join(dir, 'app');
     await import('node:fs/promises').then((fs) => fs.mkdir(app));

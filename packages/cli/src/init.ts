@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { writeFileAtomic } from '@acgateway/core';
+import { writeFileAtomic } from '@acgateway/atomic-file';
 import { configJsonSchema } from './config-schema.js';
 import { installedPlugins } from './schema.js';
 

@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { ConfigError, CORE_VERSION, errorMessage, PluginError, type LogLevel } from '@acgateway/core';
 import { runStart } from './start.js';
+export { loadConfigFile, type LoadedConfig } from './config-file.js';
 // The other commands' modules load with their command: `start` does not pay for the client, the
 // JSON schema writer or the recorder.
 const plugins = () => import('./plugins.js');

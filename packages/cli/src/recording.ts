@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, coreStatusTopic, createLogger, Host, loadConfigFile, type LogLevel, type PluginEntry, type TopicSpec, type UserConfig } from '@acgateway/core';
+import { ConfigError, coreStatusTopic, createLogger, Host, type LogLevel, type PluginEntry, type TopicSpec, type UserConfig } from '@acgateway/core';
+import { loadConfigFile } from './config-file.js';
 import { runHost } from './start.js';
 import type { Io } from './main.js';
 

@@ -1,4 +1,5 @@
-import { ConfigError, createLogger, Host, loadConfigFile, resolveConfig, type Logger, type LogLevel } from '@acgateway/core';
+import { ConfigError, createLogger, Host, resolveConfig, type Logger, type LogLevel } from '@acgateway/core';
+import { loadConfigFile } from './config-file.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

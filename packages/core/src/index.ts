@@ -26,9 +26,7 @@ export { createGatewayEndpoint, type GatewayOptions } from './endpoints/gateway.
 export { encodeMessage } from './endpoints/encode.js';
 export { coreServices, createServiceRef, type CommandsView, type ResolvedServices, type ServiceRef, type ServiceRefs } from './services.js';
 export { definePlugin, isPluginFactory, isPluginInstance, type PluginApi, type PluginDefinition, type PluginFactory, type PluginInstance } from './plugin.js';
-export { defineConfig, hostSchema, type PluginEntry, type ResolvedConfig, type ServerConfig, type UserConfig } from './config/schema.js';
-export { loadConfigFile, resolveConfig, type LoadedConfig } from './config/load.js';
+export { defineConfig, hostSchema, resolveConfig, type PluginEntry, type ResolvedConfig, type ServerConfig, type UserConfig } from './config/schema.js';
 export type { Dispatcher } from './dispatch.js';
 export { Host, type HostOptions, type HostState, type PluginDescription, type PluginState } from './host.js';
-export { DEFAULT_KEEP_BACKUPS, replaceWithBackup, writeFileAtomic, type AtomicWriteOptions } from './fs.js';
 export { z } from 'zod';

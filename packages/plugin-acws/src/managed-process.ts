@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs, readFileSync, rmSync, type WriteStream } from 'node:fs';
-import { writeFileAtomic } from '@acgateway/core';
+import { writeFileAtomic } from '@acgateway/atomic-file';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { LineSplitter } from './line-splitter.js';

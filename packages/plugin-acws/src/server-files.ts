@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CommandError, writeFileAtomic } from '@acgateway/core';
+import { writeFileAtomic } from '@acgateway/atomic-file';
+import { CommandError } from '@acgateway/core';
 import { IniSyntaxError, parseAcIni, renderAcIni, updateAcIni, type IniDoc } from './wire/ac-ini.js';
 import { readEntries, type Entry } from './wire/entry-list.js';
 import { isRaceResultName, parseRaceResult, ResultsError, timeOfResultName, type RaceResult } from './wire/results-json.js';

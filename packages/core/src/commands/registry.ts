@@ -1,5 +1,6 @@
 import { CommandError, errorMessage } from '../errors.js';
-import { editDistance, tokenize } from './parse.js';
+import { distance as editDistance } from 'fastest-levenshtein';
+import { tokenize } from './parse.js';
 
 export type ArgType = 'string' | 'int' | 'number' | 'boolean';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PluginFactory, PluginInstance } from '../plugin.js';
 import { DEFAULT_BOUNDS } from '../fanout.js';
+import { ConfigError } from '../errors.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -95,4 +96,11 @@ export function formatIssues(error: z.ZodError, prefix = ''): string {
       return `${path || '(root)'}: ${i.message}`;
     })
     .join('; ');
+}
+
+/** Validates host options and applies defaults. Plugin options are validated later, per plugin. */
+export function resolveConfig(config: UserConfig, source = 'config'): ResolvedConfig {
+  const parsed = hostSchema.safeParse(config);
+  if (!parsed.success) throw new ConfigError(`invalid ${source}: ${formatIssues(parsed.error)}`);
+  return parsed.data as ResolvedConfig;
 }

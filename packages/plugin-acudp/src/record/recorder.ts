@@ -1,7 +1,7 @@
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { encodeFileHeader, encodeRecord, type Direction } from './format.js';
-import { replaceWithBackup } from '@acgateway/core';
+import { replaceWithBackup } from '@acgateway/atomic-file';
 
 export interface RecorderOptions {
   /** Memory bound of what waits for the disk; beyond it datagrams are dropped and counted. Default 16 MiB. */
@@ -14,7 +14,7 @@ export interface RecorderOptions {
  * flushes it to disk and renames it over the target (the previous file is kept as
  * `<name>.<timestamp>.bak`): a reader never sees a half-written recording under the target name.
  *
- * Core's writeFileAtomic does the same for data held whole in memory; a recording grows for hours,
+ * writeFileAtomic does the same for data held whole in memory; a recording grows for hours,
  * so it is streamed to its temp file here and only the final step (backup, rename) is the same.
  */
 export class Recorder {

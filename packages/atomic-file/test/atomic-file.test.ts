@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { replaceWithBackup, writeFileAtomic } from '@acgateway/core';
+import { replaceWithBackup, writeFileAtomic } from '@acgateway/atomic-file';
 import { tempDir } from '@acgateway/testing';
 
 describe('atomic writes', () => {

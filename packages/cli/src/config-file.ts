@@ -1,8 +1,11 @@
+/**
+ * Finding and loading the config file: the command line's job (a host is given a config object;
+ * a program that embeds one need not install cosmiconfig and the TypeScript loader).
+ */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { ConfigError, errorMessage } from '../errors.js';
-import { formatIssues, hostSchema, type ResolvedConfig, type UserConfig } from './schema.js';
+import { ConfigError, errorMessage, type UserConfig } from '@acgateway/core';
 
 export const MODULE_NAME = 'acgateway';
 
@@ -81,11 +84,4 @@ export async function loadConfigFile(options: { configPath?: string; cwd?: strin
     throw new ConfigError(`config ${result.filepath} must export an object (use "export default defineConfig({...})")`);
   }
   return { config: config as UserConfig, filepath: result.filepath, dir: path.dirname(result.filepath) };
-}
-
-/** Validates host options and applies defaults. Plugin options are validated later, per plugin. */
-export function resolveConfig(config: UserConfig, source = 'config'): ResolvedConfig {
-  const parsed = hostSchema.safeParse(config);
-  if (!parsed.success) throw new ConfigError(`invalid ${source}: ${formatIssues(parsed.error)}`);
-  return parsed.data as ResolvedConfig;
 }
