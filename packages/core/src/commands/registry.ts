@@ -64,6 +64,12 @@ export interface CommandCall {
   command: RegisteredCommand;
 }
 
+/**
+ * Verbs sort by code point, not `localeCompare`: its first call maps ICU's collation data, about
+ * 2 MiB of resident memory for as long as the gateway runs, to order words that are ASCII.
+ */
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function usage(cmd: Pick<CommandSpec, 'verb' | 'args'>): string {
   const parts = [cmd.verb];
   for (const a of cmd.args ?? []) {
@@ -102,7 +108,7 @@ export class CommandRegistry {
   }
 
   list(): RegisteredCommand[] {
-    return [...this.byVerb.values()].sort((a, b) => a.verb.localeCompare(b.verb));
+    return [...this.byVerb.values()].sort((a, b) => byCodePoint(a.verb, b.verb));
   }
 
   get(verb: string): RegisteredCommand | undefined {
@@ -140,7 +146,7 @@ export class CommandRegistry {
         const prefix = v.startsWith(words[0]!.toLowerCase() + ' ') || v === words[0]!.toLowerCase();
         return { v, d: editDistance(attempt, v) - (prefix ? 2 : 0) };
       })
-      .sort((a, b) => a.d - b.d || a.v.localeCompare(b.v));
+      .sort((a, b) => a.d - b.d || byCodePoint(a.v, b.v));
     const close = scored.filter((s) => s.d <= Math.max(2, Math.floor(s.v.length / 3))).slice(0, 5).map((s) => s.v);
     const attempted = words.slice(0, 2).join(' ');
     const hint = close.length ? `; did you mean: ${close.join(', ')}?` : '; "help" lists every verb';
