@@ -1,21 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, resolveConfig } from '@acgateway/core';
+import { tempDir } from '@acgateway/testing';
 import { loadConfigFile } from '../src/config-file.js';
 
 const cliDir = path.resolve(fileURLToPath(import.meta.url), '../..');
+let tmp: Awaited<ReturnType<typeof tempDir>>;
 let dir: string;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'acgw-config-'));
+  tmp = await tempDir('acgw-config-');
+  dir = tmp.dir;
 });
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => tmp.remove());
 
 describe('config discovery', () => {
   it('finds acgateway.config.ts from a sub-folder upwards and loads TypeScript', async () => {
