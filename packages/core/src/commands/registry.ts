@@ -1,5 +1,5 @@
-import { CommandError, errorMessage } from '../errors.js';
 import { distance as editDistance } from 'fastest-levenshtein';
+import { CommandError, errorMessage } from '../errors.js';
 import { tokenize } from './parse.js';
 
 export type ArgType = 'string' | 'int' | 'number' | 'boolean';
