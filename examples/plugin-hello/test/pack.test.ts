@@ -11,16 +11,19 @@ import WebSocket from 'ws';
 
 const exec = promisify(execFile);
 const here = path.resolve(fileURLToPath(import.meta.url), '../..');
-const coreDir = path.resolve(here, '../../packages/core');
-const cliDir = path.resolve(here, '../../packages/cli');
-const clientDir = path.resolve(here, '../../packages/client');
-// The CLI depends on the recorder (record, replay, export) and on the atomic file writer (init).
-const recorderDir = path.resolve(here, '../../packages/recorder');
-const atomicFileDir = path.resolve(here, '../../packages/atomic-file');
-const built = existsSync(path.join(here, 'dist/index.js')) && existsSync(path.join(coreDir, 'dist/index.js')) && existsSync(path.join(cliDir, 'dist/main.js')) && existsSync(path.join(clientDir, 'dist/index.js')) && existsSync(path.join(recorderDir, 'dist/index.js')) && existsSync(path.join(atomicFileDir, 'dist/index.js'));
+// What the install needs besides the template: the core, the CLI, and what the CLI depends on (the
+// client, the recorder for record/replay/export, the atomic file writer for init), each with the
+// built file its package.json points at.
+const packages = [
+  { name: 'core', entry: 'dist/index.js' },
+  { name: 'cli', entry: 'dist/main.js' },
+  { name: 'client', entry: 'dist/index.js' },
+  { name: 'recorder', entry: 'dist/index.js' },
+  { name: 'atomic-file', entry: 'dist/index.js' },
+].map((p) => ({ dir: path.resolve(here, '../../packages', p.name), entry: p.entry }));
+const built = existsSync(path.join(here, 'dist/index.js')) && packages.every((p) => existsSync(path.join(p.dir, p.entry)));
 let dir: string;
 let child: ChildProcess | undefined;
-
 
 if (!built) console.warn('pack test skipped: run "npm run build" first (dist/ is missing)');
 
@@ -37,12 +40,7 @@ describe.skipIf(!built)('publishing a third-party plugin', () => {
 
   it('npm pack, install into a separate folder, acgateway start, see hello/tick', async () => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: coreDir });
-    await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: cliDir });
-    await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: clientDir });
-    await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: recorderDir });
-    await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: atomicFileDir });
-    await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: here });
+    for (const cwd of [...packages.map((p) => p.dir), here]) await exec(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd });
     const tarballs = (await readdir(dir)).filter((f) => f.endsWith('.tgz')).sort();
     expect(tarballs).toEqual([expect.stringMatching(/^acgateway-atomic-file-.*\.tgz$/), expect.stringMatching(/^acgateway-cli-.*\.tgz$/), expect.stringMatching(/^acgateway-client-.*\.tgz$/), expect.stringMatching(/^acgateway-core-.*\.tgz$/), expect.stringMatching(/^acgateway-plugin-hello-.*\.tgz$/), expect.stringMatching(/^acgateway-recorder-.*\.tgz$/)]);
 
