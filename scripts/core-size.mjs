@@ -21,22 +21,19 @@ export function count(text) {
   let code = 0;
   let inComment = false;
   for (const raw of lines) {
-    const s = raw.trim();
+    let s = raw.trim();
+    if (!inComment && s.startsWith('/*')) {
+      inComment = true;
+      s = s.slice(2);
+    }
     if (inComment) {
-      if (s.includes('*/')) {
-        inComment = false;
-        if (s.slice(s.indexOf('*/') + 2).trim() !== '') code++;
-      }
-      continue;
+      // Only what follows the comment's end, if it ends on this line, can be code.
+      const end = s.indexOf('*/');
+      if (end < 0) continue;
+      inComment = false;
+      s = s.slice(end + 2).trim();
     }
-    if (s === '' || s.startsWith('//')) continue;
-    if (s.startsWith('/*')) {
-      const end = s.indexOf('*/', 2);
-      if (end < 0) inComment = true;
-      else if (s.slice(end + 2).trim() !== '') code++;
-      continue;
-    }
-    code++;
+    if (s !== '' && !s.startsWith('//')) code++;
   }
   return { lines: lines.length, code };
 }
