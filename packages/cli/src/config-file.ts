@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { ConfigError, errorMessage, type UserConfig } from '@acgateway/core';
 
-export const MODULE_NAME = 'acgateway';
+const MODULE_NAME = 'acgateway';
 
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'package.json',
   `.${MODULE_NAME}rc`,
   `.${MODULE_NAME}rc.json`,
