@@ -3,6 +3,7 @@ import type { Server as EngineServer } from 'engine.io';
 import type { Server as IoServer, ServerOptions, Socket } from 'socket.io';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 import {
   decideRole,
   DEFAULT_BOUNDS,
@@ -92,6 +93,9 @@ export class SocketIoEndpoint implements Endpoint {
       transports: transports as never,
       perMessageDeflate: false,
       httpCompression: false,
+      // The websocket transport runs on the `ws` the rest of the gateway uses (engine.io pins an
+      // older minor of its own): one set of protocol limits and fixes for every endpoint.
+      wsEngine: WebSocketServer,
     });
     this.io.bind(this.engine as never);
     const gauge = deps.metrics.clients.labels(`${deps.name}/${options.name}`);
