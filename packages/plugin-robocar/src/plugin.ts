@@ -29,7 +29,16 @@ export const robocar = definePlugin({
   apply(api, options) {
     let feed: CameraFeed | undefined;
     if (options.camera) {
-      const camera = createCameraSource(options.camera, api.configDir);
+      // The test pattern encodes its tiles once the host runs: ~50 ms of jpeg-js blocking the event
+      // loop during start would hold up every endpoint that starts after the camera (the gateway's
+      // own /health among them: about 100 ms of the demo's start, bench/README.md).
+      let hostRunning: Promise<void> = Promise.resolve();
+      let running = () => {};
+      api.hooks.beforeStart.tapPromise(api.name, async () => {
+        hostRunning = new Promise<void>((resolve) => (running = resolve));
+      });
+      api.hooks.afterStart.tapPromise(api.name, async () => running());
+      const camera = createCameraSource(options.camera, api.configDir, () => hostRunning);
       const cameraFeed = new CameraFeed(camera, {
         logger: api.logger,
         now: () => api.deps.clock.now(),

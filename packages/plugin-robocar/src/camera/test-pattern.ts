@@ -13,6 +13,12 @@ export interface TestPatternCameraOptions {
   quality?: number;
   /** Time shown by the clock, ms since epoch. Default Date.now. */
   now?: () => number;
+  /**
+   * Called at each start: the tiles are encoded, and frames flow, only once the promise it returns
+   * settles. The plugin passes "the host is running", so the encoding (the first tile ~50 ms of
+   * jpeg-js) does not hold up the endpoints that start after the camera. Default: at once.
+   */
+  startAfter?: () => PromiseLike<unknown>;
 }
 
 /** A generated moving picture with a clock, as real JPEG: for demos and tests without a camera. */
@@ -24,12 +30,24 @@ export class TestPatternCamera implements CameraSource {
   private warming: NodeJS.Immediate | undefined;
   private image: TestPatternImage | undefined;
   private seq = 0;
+  /** Bumped by every start and stop: a warm-up waiting on `startAfter` from an earlier start gives up. */
+  private generation = 0;
 
   constructor(private readonly options: TestPatternCameraOptions = {}) {
     this.description = `test pattern ${options.width ?? 320}x${options.height ?? 180} at ${options.fps ?? 10} fps`;
   }
 
   start(sink: CameraSink): void {
+    const generation = ++this.generation;
+    const begin = () => {
+      if (generation === this.generation) this.warmThenRun(sink);
+    };
+    const after = this.options.startAfter;
+    if (after) Promise.resolve(after()).then(begin, begin);
+    else begin();
+  }
+
+  private warmThenRun(sink: CameraSink): void {
     const now = this.options.now ?? Date.now;
     const image = this.picture();
     const emit = () => sink.jpeg(image.render(this.seq++, now()), 'test pattern');
@@ -51,6 +69,7 @@ export class TestPatternCamera implements CameraSource {
   }
 
   stop(): void {
+    this.generation++;
     if (this.warming) clearImmediate(this.warming);
     this.warming = undefined;
     this.stopTicker?.();
