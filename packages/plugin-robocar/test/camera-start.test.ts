@@ -23,15 +23,21 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** A small test pattern started behind a gate that `release` opens. */
+function startGated() {
+  let release = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  const cam = new TestPatternCamera({ width: 64, height: 32, fps: 50, startAfter: () => gate });
+  const s = sink();
+  cam.start(s);
+  return { cam, s, release };
+}
+
 describe('test pattern start-up', () => {
   it('encodes nothing and sends no frame until startAfter settles, then runs', async () => {
     const encode = vi.spyOn(jpeg, 'encode');
     try {
-      let release = () => {};
-      const gate = new Promise<void>((r) => (release = r));
-      const cam = new TestPatternCamera({ width: 64, height: 32, fps: 50, startAfter: () => gate });
-      const s = sink();
-      cam.start(s);
+      const { cam, s, release } = startGated();
       await turns(30);
       expect(encode).not.toHaveBeenCalled();
       expect(s.frames).toHaveLength(0);
@@ -48,11 +54,7 @@ describe('test pattern start-up', () => {
   it('a stop before startAfter settles leaves nothing running: no encode, no frame afterwards', async () => {
     const encode = vi.spyOn(jpeg, 'encode');
     try {
-      let release = () => {};
-      const gate = new Promise<void>((r) => (release = r));
-      const cam = new TestPatternCamera({ width: 64, height: 32, fps: 50, startAfter: () => gate });
-      const s = sink();
-      cam.start(s);
+      const { cam, s, release } = startGated();
       cam.stop();
       release();
       await turns(30);
