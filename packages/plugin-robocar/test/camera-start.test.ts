@@ -1,9 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import jpeg from 'jpeg-js';
 import { API_VERSION, definePlugin } from '@acgateway/core';
-import { createTestHost } from '@acgateway/testing';
-import robocar, { TestPatternCamera } from '@acgateway/plugin-robocar';
-import type { CameraSink } from '../src/camera/types.js';
+import { createTestHost, sleep, until } from '@acgateway/testing';
+import robocar, { TestPatternCamera, type CameraSink } from '@acgateway/plugin-robocar';
 
 /** Lets `n` event-loop turns pass (the warm-up encodes one tile per turn). */
 async function turns(n: number): Promise<void> {
@@ -13,14 +12,6 @@ async function turns(n: number): Promise<void> {
 function sink(): CameraSink & { frames: Buffer[] } {
   const frames: Buffer[] = [];
   return { frames, jpeg: (d) => (frames.push(d), true), down: () => {}, problem: () => {}, logger: { info() {}, warn() {}, error() {}, debug() {} } as never };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** A small test pattern started behind a gate that `release` opens. */
@@ -42,7 +33,7 @@ describe('test pattern start-up', () => {
       expect(encode).not.toHaveBeenCalled();
       expect(s.frames).toHaveLength(0);
       release();
-      await until(() => s.frames.length >= 2, 'two frames');
+      await until('two frames', () => s.frames.length >= 2);
       expect(encode).toHaveBeenCalledTimes(1); // the first tile; the others come from its tables
       expect(s.frames[0]!.subarray(0, 2).toString('hex')).toBe('ffd8');
       cam.stop();
@@ -58,7 +49,7 @@ describe('test pattern start-up', () => {
       cam.stop();
       release();
       await turns(30);
-      await new Promise((r) => setTimeout(r, 100)); // five frame periods at 50 fps
+      await sleep(100); // five frame periods at 50 fps
       expect(encode).not.toHaveBeenCalled();
       expect(s.frames).toHaveLength(0);
     } finally {
@@ -97,7 +88,7 @@ describe('test pattern start-up', () => {
         await t.host.stop();
         const before = t.published('robocar/frame').length;
         await t.host.start();
-        await until(() => t.published('robocar/frame').length > before, 'a frame after the restart');
+        await until('a frame after the restart', () => t.published('robocar/frame').length > before);
       } finally {
         await t.stop();
       }

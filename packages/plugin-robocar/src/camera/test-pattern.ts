@@ -42,9 +42,7 @@ export class TestPatternCamera implements CameraSource {
     const begin = () => {
       if (generation === this.generation) this.warmThenRun(sink);
     };
-    const after = this.options.startAfter;
-    if (after) Promise.resolve(after()).then(begin, begin);
-    else begin();
+    Promise.resolve(this.options.startAfter?.()).then(begin, begin);
   }
 
   private warmThenRun(sink: CameraSink): void {
